@@ -1,0 +1,184 @@
+"""The calendar's vocabulary as immutable values.
+
+Every later stage (rules, planner, publisher, reports) speaks in these types, so they are frozen:
+a diagnostic or an entry is never patched after creation, only replaced. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+#: The networks the Status 200 Uploads API takes (OpenAPI 2026-09-28, `Platform`).
+PLATFORMS: tuple[str, ...] = (
+    "tiktok",
+    "instagram",
+    "facebook",
+    "youtube",
+    "x",
+    "linkedin",
+    "pinterest",
+    "threads",
+    "skool",
+)
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceRef:
+    """Where a thing was written: a calendar file and a 1-based line (0 = the file as a whole)."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a calendar.
+
+    Equality and ordering ignore the wording (`message`, `hint`), as yamllint's LintProblem does:
+    tests assert the code and the position, and messages can improve without breaking them.
+    """
+
+    file: str
+    line: int
+    code: str  # stable, e.g. "E201"
+    name: str  # stable, e.g. "caption-too-long"
+    severity: Severity
+    entry: str | None = None  # the entry id as the user sees it
+    platform: str | None = None
+    message: str = field(default="", compare=False)
+    hint: str = field(default="", compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, str, str, str]:
+        return (self.file, self.line, self.entry or "", self.platform or "", self.code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "entry": self.entry,
+            "platform": self.platform,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+MediaKind = Literal["file", "url"]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A media item as the calendar names it.
+
+    `value` is what the user wrote (shown in messages); `path` is the file it resolves to, relative
+    to nothing (absolute), for local files; `url` is set for https URLs.
+    """
+
+    kind: MediaKind
+    value: str
+    path: str | None = None
+    url: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What identifies the item for 'inspect once' and 'upload once'."""
+        return self.path if self.kind == "file" and self.path else (self.url or self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ClipRef:
+    """Media taken from a clip-processing server's job instead of a file."""
+
+    job: str
+    index: int
+
+
+DstState = Literal["ok", "gap", "fold"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One calendar entry (one post, possibly for several platforms), as loaded.
+
+    `at_local` is the wall-clock time the user wrote; `tz` the IANA zone or a fixed offset such as
+    "+02:00"; `at_utc` the instant it means (None when the time could not be understood, in which
+    case the loader has already reported why). `dst` says whether the local time fell in a DST gap
+    (it does not exist) or fold (it exists twice; the first is chosen, as Python's fold=0 does).
+    """
+
+    source: SourceRef
+    id: str | None
+    platforms: tuple[str, ...]
+    accounts: Mapping[str, str]  # platform -> handle
+    text: str | None
+    captions: Mapping[str, str] = field(default_factory=dict)  # platform -> override
+    title: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # platform -> block
+    at_local: datetime | None = None
+    tz: str | None = None
+    at_utc: datetime | None = None
+    dst: DstState = "ok"
+    clip: ClipRef | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the entry: its id, or its position."""
+        return self.id if self.id else f"{self.source}"
+
+    def caption_for(self, platform: str) -> str | None:
+        """The caption a platform gets: its override when present, else the shared text."""
+        return self.captions.get(platform, self.text)
+
+    def account_for(self, platform: str) -> str | None:
+        return self.accounts.get(platform)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPost:
+    """One request's worth: one entry on one platform (the API takes one platform per request).
+
+    `identity` names the post across runs (the entry id, or account + platform + time when it has
+    none); `fingerprint` changes whenever anything that would change the request changes.
+    """
+
+    entry: Entry
+    platform: str
+    account: str
+    scheduled_for: datetime  # UTC
+    identity: str
+    fingerprint: str
+
+    @property
+    def source(self) -> SourceRef:
+        return self.entry.source
+
+    @property
+    def caption(self) -> str | None:
+        return self.entry.caption_for(self.platform)
+
+    @property
+    def media(self) -> tuple[MediaRef, ...]:
+        return self.entry.media
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        return self.entry.options.get(self.platform, {})
