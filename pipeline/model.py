@@ -182,3 +182,49 @@ class PlannedPost:
     @property
     def options(self) -> Mapping[str, Any]:
         return self.entry.options.get(self.platform, {})
+
+
+#: The statuses a planned post can have in the ledger and in `results.csv` (a public interface).
+PostStatus = Literal[
+    "scheduled", "queued", "published", "failed", "cancelled", "unknown", "processing", "deferred"
+]
+POST_STATUSES: tuple[str, ...] = (
+    "scheduled",
+    "queued",
+    "published",
+    "failed",
+    "cancelled",
+    "unknown",
+    "processing",
+    "deferred",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPost:
+    """What the ledger knows of one planned post, folded from its events.
+
+    `post_id` is what `results.csv` shows: the API's `scheduled_post_id`, or `post_id` for a post
+    published at once. `generation` counts how many times this identity was cancelled (replaced or
+    pruned), so a post changed back to an earlier content still gets a fresh Idempotency-Key.
+    """
+
+    identity: str
+    entry_id: str | None
+    source: str  # "file:line"
+    platform: str
+    account: str
+    scheduled_for: datetime | None  # UTC
+    status: PostStatus
+    fingerprint: str
+    idempotency_key: str | None = None
+    post_id: str | None = None
+    scheduled_post_id: str | None = None
+    platform_post_id: str | None = None
+    permalink: str | None = None
+    file_ids: tuple[str, ...] = ()
+    attempts: int = 0
+    last_error: str | None = None
+    updated_at: datetime | None = None
+    first_sent_at: datetime | None = None  # when the current key was first used (24 h window)
+    generation: int = 0
