@@ -1,0 +1,359 @@
+"""The ledger's event types (schema version 1), one frozen dataclass each.
+
+Callers build events through these classes and `Ledger.append` writes `to_json()`, so field names
+live in one place and a typo is a TypeError, not a silent new field. The fold (`state.py`) reads
+the JSON dicts back, so `REQUIRED` (derived from the classes) is what a stored event must carry.
+
+    ledger.append(PostUnknown(run=run_id, identity="launch@x", reason="no_answer"))
+    # {"v": 1, "type": "post.unknown", "at": "2026-01-01T09:00:00.000000Z", "run": ..., ...}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Final
+
+from pipeline.ledger.schema import (
+    CANCEL_REASONS,
+    CANCEL_RESULTS,
+    MEDIA_STATUSES,
+    OUTCOME_RESULTS,
+    SCHEMA_VERSION,
+    STATUS_ORIGINS,
+    Event,
+    EventError,
+    format_time,
+    now,
+)
+from pipeline.model import POST_STATUSES
+
+#: Names that must never appear in a request summary: the ledger is no place for credentials.
+_FORBIDDEN_KEYS: Final = frozenset({"api_key", "apikey", "authorization", "x-api-key", "token"})
+
+
+def _one_of(value: str | None, allowed: Sequence[str], what: str) -> None:
+    if value is not None and value not in allowed:
+        raise EventError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LedgerEvent:
+    """The envelope: which run wrote it, and when (UTC; defaults to now)."""
+
+    TYPE: ClassVar[str] = ""
+    run: str
+    at: datetime = field(default_factory=now)
+
+    def to_json(self) -> Event:
+        out: Event = {"v": SCHEMA_VERSION, "type": self.TYPE, "at": format_time(self.at)}
+        out["run"] = self.run
+        for f in dataclasses.fields(self):
+            if f.name not in ("run", "at"):
+                out[f.name] = _jsonable(getattr(self, f.name))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunStarted(LedgerEvent):
+    TYPE: ClassVar[str] = "run.started"
+    command: str
+    args: tuple[str, ...] = ()
+    pid: int | None = None
+    host: str | None = None
+    version: str | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunFinished(LedgerEvent):
+    TYPE: ClassVar[str] = "run.finished"
+    counts: Mapping[str, int]
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostIntent(LedgerEvent):
+    """About to send one create request. `request` is a short summary, never the API key."""
+
+    TYPE: ClassVar[str] = "post.intent"
+    identity: str
+    entry_id: str | None
+    source: str  # "file:line"
+    platform: str
+    account: str
+    scheduled_for: datetime | None
+    fingerprint: str
+    idempotency_key: str
+    generation: int
+    attempt: int
+    request: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_summary(self.request)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostOutcome(LedgerEvent):
+    """The answer to attempt `attempt`; `api_code` is the answer's code (e.g. scheduled)."""
+
+    TYPE: ClassVar[str] = "post.outcome"
+    identity: str
+    attempt: int
+    result: str  # OUTCOME_RESULTS
+    http_status: int | None = None
+    api_code: str | None = None
+    post_id: str | None = None
+    scheduled_post_id: str | None = None
+    platform_post_id: str | None = None
+    permalink: str | None = None
+    file_ids: tuple[str, ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+    replayed: bool = False  # the API answered with Idempotent-Replayed: true
+
+    def __post_init__(self) -> None:
+        _one_of(self.result, OUTCOME_RESULTS, "post.outcome result")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostUnknown(LedgerEvent):
+    """A request went out and its outcome is not known: reconcile before sending again.
+    `reason`: no_answer, idempotency_outcome_unknown, key_expired, crashed..."""
+
+    TYPE: ClassVar[str] = "post.unknown"
+    identity: str
+    reason: str
+    attempt: int | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostReconciled(LedgerEvent):
+    """What GET /posts showed for an unknown post; `status` (a PostStatus) when found."""
+
+    TYPE: ClassVar[str] = "post.reconciled"
+    identity: str
+    found: bool
+    status: str | None = None
+    post_id: str | None = None
+    scheduled_post_id: str | None = None
+    platform_post_id: str | None = None
+    permalink: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.found and self.status is None:
+            raise EventError("post.reconciled with found=true needs the status found")
+        _one_of(self.status, POST_STATUSES, "post status")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostCancelIntent(LedgerEvent):
+    TYPE: ClassVar[str] = "post.cancel_intent"
+    identity: str
+    scheduled_post_id: str
+    reason: str  # replace | prune
+
+    def __post_init__(self) -> None:
+        _one_of(self.reason, CANCEL_REASONS, "cancel reason")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostCancelOutcome(LedgerEvent):
+    TYPE: ClassVar[str] = "post.cancel_outcome"
+    identity: str
+    scheduled_post_id: str
+    reason: str  # replace | prune
+    result: str  # CANCEL_RESULTS
+    http_status: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def __post_init__(self) -> None:
+        _one_of(self.reason, CANCEL_REASONS, "cancel reason")
+        _one_of(self.result, CANCEL_RESULTS, "cancel result")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostDeferred(LedgerEvent):
+    """Planned but left for a later run (`reason` e.g. waiting_cap, account_allowance)."""
+
+    TYPE: ClassVar[str] = "post.deferred"
+    identity: str
+    entry_id: str | None
+    source: str
+    platform: str
+    account: str
+    scheduled_for: datetime | None
+    fingerprint: str
+    reason: str
+    message: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostStatusSeen(LedgerEvent):
+    """What tracking learned. `post_id` is the History id of the network's post (its figures
+    are read with it)."""
+
+    TYPE: ClassVar[str] = "post.status"
+    identity: str
+    status: str  # a PostStatus
+    origin: str  # poll | webhook
+    post_id: str | None = None
+    platform_post_id: str | None = None
+    permalink: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def __post_init__(self) -> None:
+        _one_of(self.status, POST_STATUSES, "post status")
+        _one_of(self.origin, STATUS_ORIGINS, "status origin")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MediaIntent(LedgerEvent):
+    """About to import one media item; `key` is the file's sha256 or the normalised URL."""
+
+    TYPE: ClassVar[str] = "media.intent"
+    key: str
+    url: str
+    idempotency_key: str
+    attempt: int
+    account: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MediaOutcome(LedgerEvent):
+    """An import's answer or a later status check (`media_type` is the MIME type)."""
+
+    TYPE: ClassVar[str] = "media.outcome"
+    key: str
+    status: str  # MEDIA_STATUSES
+    url: str | None = None
+    file_id: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    expires_at: datetime | None = None
+    http_status: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    replayed: bool = False
+
+    def __post_init__(self) -> None:
+        _one_of(self.status, MEDIA_STATUSES, "media status")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Figures(LedgerEvent):
+    """One reading of a published post's figures; a metric not reported is None, never 0."""
+
+    TYPE: ClassVar[str] = "figures"
+    identity: str
+    post_id: str
+    polled_at: datetime
+    metrics: Mapping[str, float | int | None]
+
+    def __post_init__(self) -> None:
+        for name, value in self.metrics.items():
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise EventError(f"figure {name!r} must be a number or None, not {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WebhookApplied(LedgerEvent):
+    """A delivery was applied; the same event id is ignored when the service retries it."""
+
+    TYPE: ClassVar[str] = "webhook.applied"
+    event_id: str
+    event_type: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProfileDisconnected(LedgerEvent):
+    TYPE: ClassVar[str] = "profile.disconnected"
+    account: str
+    platform: str
+    reason: str
+    message: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProfileReconnected(LedgerEvent):
+    """The network is healthy again (e.g. GET /accounts says so): clears profile.disconnected."""
+
+    TYPE: ClassVar[str] = "profile.reconnected"
+    account: str
+    platform: str
+
+
+EVENT_CLASSES: Final[tuple[type[LedgerEvent], ...]] = (
+    RunStarted,
+    RunFinished,
+    PostIntent,
+    PostOutcome,
+    PostUnknown,
+    PostReconciled,
+    PostCancelIntent,
+    PostCancelOutcome,
+    PostDeferred,
+    PostStatusSeen,
+    MediaIntent,
+    MediaOutcome,
+    Figures,
+    WebhookApplied,
+    ProfileDisconnected,
+    ProfileReconnected,
+)
+
+
+def _required(cls: type[LedgerEvent]) -> tuple[str, ...]:
+    missing = dataclasses.MISSING
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name != "run" and f.default is missing and f.default_factory is missing
+    )
+
+
+#: Every type and the fields a stored event must carry besides v, type, at and run.
+REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {c.TYPE: _required(c) for c in EVENT_CLASSES}
+EVENT_TYPES: Final[tuple[str, ...]] = tuple(REQUIRED)
+
+
+def validate(event: Mapping[str, Any]) -> None:
+    """Raise EventError unless `event` has the envelope and the fields its type requires."""
+    for name in ("v", "type", "at", "run"):
+        if name not in event:
+            raise EventError(f"event without {name!r}")
+    required = REQUIRED.get(event["type"])
+    if required is None:
+        raise EventError(f"unknown event type {event['type']!r}")
+    missing = [name for name in required if name not in event]
+    if missing:
+        raise EventError(f"{event['type']} event without {', '.join(missing)}")
+
+
+def _check_summary(summary: Any) -> None:
+    """Refuse credential-looking keys anywhere in a request summary."""
+    if isinstance(summary, Mapping):
+        for key, value in summary.items():
+            if str(key).lower() in _FORBIDDEN_KEYS:
+                raise EventError(f"a request summary must not carry {key!r}")
+            _check_summary(value)
+    elif isinstance(summary, list | tuple):
+        for value in summary:
+            _check_summary(value)
