@@ -146,6 +146,10 @@ class Ledger:
             if created:
                 fsync_directory(self.directory, self._fsync)
 
+    def write_view(self, path: Path, data: bytes) -> None:
+        """Atomically replace a derived file (results.csv...) in the ledger directory."""
+        write_atomic(path, data, fsync=self._fsync)
+
     def _encode(self, event: LedgerEvent | Mapping[str, Any]) -> bytes:
         record = event.to_json() if isinstance(event, LedgerEvent) else dict(event)
         validate(record)

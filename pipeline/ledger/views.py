@@ -1,0 +1,164 @@
+"""The ledger's CSV views, `results.csv` and `engagement.csv`, rewritten atomically.
+
+Both are derived from the event log and can be rebuilt from it at any time; people open them
+in spreadsheets, so every text cell is neutralised against formula injection (see `neutralise`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from pipeline.ledger.records import LedgerState
+from pipeline.ledger.schema import METRICS
+from pipeline.ledger.store import Ledger
+
+#: results.csv starts with exactly these columns, in this order (a public interface).
+RESULTS_COLUMNS: Final = (
+    "entry_id",
+    "source",
+    "platform",
+    "account",
+    "scheduled_for",
+    "status",
+    "post_id",
+    "platform_post_id",
+    "file_ids",
+    "attempts",
+    "last_error",
+    "updated_at",
+)
+#: ...followed by these, which may grow (append only, so column positions stay put).
+RESULTS_EXTRA: Final = (
+    "identity",
+    "permalink",
+    "scheduled_post_id",
+    "history_post_id",
+    "fingerprint",
+    "generation",
+    "reason",
+    "first_sent_at",
+)
+ENGAGEMENT_COLUMNS: Final = ("identity", "platform", "account", "post_id", "polled_at", *METRICS)
+
+#: What a spreadsheet may read as the start of a formula (OWASP "CSV injection"): the four the
+#: issue names, plus tab and carriage return, which some spreadsheets strip before looking.
+_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+#: A plain number in ASCII digits ("-12", "+3.5", "1e-3"): a spreadsheet reads it as a number.
+_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def neutralise(value: str) -> str:
+    """Make a text cell safe to open in a spreadsheet: prefix `'` if it could start a formula.
+
+    A cell beginning with `=`, `+`, `-`, `@`, tab or carriage return gets a leading single quote,
+    unless the whole cell is a plain number such as `-3` or `+1.5e3`. So a caption or an API
+    error message `=cmd|' /C calc'!A0` is written as `'=cmd|' /C calc'!A0`, shown as text.
+    An account handle such as `@brand` is neutralised too (written `'@brand`): that is
+    expected, the price of a rule that cannot be talked around. The ledger's events keep the
+    real values; only the CSV views carry the quote.
+    """
+    if value.startswith(_TRIGGERS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _frame(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    # object dtype keeps ints as ints and None as an empty cell (float64 would write 3.0 / NaN).
+    frame = pd.DataFrame(list(rows), columns=list(columns), dtype=object)
+    return frame.map(_cell) if len(frame) else frame
+
+
+def results_frame(state: LedgerState) -> pd.DataFrame:
+    """One row per planned post the ledger knows, earliest first; cells already neutralised."""
+    far = datetime.max.replace(tzinfo=UTC)
+    posts = sorted(
+        state.posts.values(),
+        key=lambda p: (p.scheduled_for or far, p.platform, p.account, p.identity),
+    )
+    rows = []
+    for post in posts:
+        detail = state.details.get(post.identity)
+        rows.append(
+            {
+                "entry_id": post.entry_id,
+                "source": post.source,
+                "platform": post.platform,
+                "account": post.account,
+                "scheduled_for": _utc(post.scheduled_for),
+                "status": post.status,
+                "post_id": post.post_id,
+                "platform_post_id": post.platform_post_id,
+                "file_ids": ";".join(post.file_ids),
+                "attempts": post.attempts,
+                "last_error": post.last_error,
+                "updated_at": _utc(post.updated_at),
+                "identity": post.identity,
+                "permalink": post.permalink,
+                "scheduled_post_id": post.scheduled_post_id,
+                "history_post_id": detail.history_post_id if detail else None,
+                "fingerprint": post.fingerprint,
+                "generation": post.generation,
+                "reason": detail.reason if detail else None,
+                "first_sent_at": _utc(post.first_sent_at),
+            }
+        )
+    return _frame(rows, RESULTS_COLUMNS + RESULTS_EXTRA)
+
+
+def engagement_frame(state: LedgerState) -> pd.DataFrame:
+    """Every figures reading, by post then time; an empty metric cell means "not reported"."""
+    rows = []
+    for identity in sorted(state.figures):
+        post = state.posts.get(identity)
+        for reading in sorted(state.figures[identity], key=lambda r: r.polled_at):
+            row: dict[str, Any] = {
+                "identity": identity,
+                "platform": post.platform if post else None,
+                "account": post.account if post else None,
+                "post_id": reading.post_id,
+                "polled_at": _utc(reading.polled_at),
+            }
+            row.update({name: reading.metrics.get(name) for name in METRICS})
+            rows.append(row)
+    return _frame(rows, ENGAGEMENT_COLUMNS)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    text = frame.to_csv(index=False, lineterminator="\n", na_rep="")
+    return text.encode("utf-8")
+
+
+def write_results(ledger: Ledger, state: LedgerState | None = None) -> Path:
+    """Rewrite `results.csv` atomically (from `state`, or the ledger's current state)."""
+    frame = results_frame(state if state is not None else ledger.state())
+    ledger.write_view(ledger.results_path, csv_bytes(frame))
+    return ledger.results_path
+
+
+def write_engagement(ledger: Ledger, state: LedgerState | None = None) -> Path:
+    frame = engagement_frame(state if state is not None else ledger.state())
+    ledger.write_view(ledger.engagement_path, csv_bytes(frame))
+    return ledger.engagement_path
+
+
+def write_views(ledger: Ledger, state: LedgerState | None = None) -> None:
+    """Both views from one fold."""
+    current = state if state is not None else ledger.state()
+    write_results(ledger, current)
+    write_engagement(ledger, current)
