@@ -1,0 +1,76 @@
+"""Serving the sandbox with uvicorn: in the foreground (the CLI) or on a background thread (tests).
+
+The socket is bound before uvicorn starts, so port 0 gives a free port whose number is known at
+once, and a background server is ready as soon as uvicorn reports it started.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from pipeline.sandbox.app import SandboxApp
+
+STARTUP_TIMEOUT = 10.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        http="h11",  # the connection-dropping faults rely on the h11 protocol's transport
+        lifespan="on",
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(app: SandboxApp, sock: socket.socket, *, log_level: str = "warning") -> None:
+    """Runs until Ctrl-C or SIGTERM (uvicorn handles both and shuts down cleanly)."""
+    make_server(app, log_level=log_level).run(sockets=[sock])
+
+
+class BackgroundServer:
+    """uvicorn on a daemon thread, for tests and other in-process users."""
+
+    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.sock = bind(host, port)
+        self.url = url_of(self.sock)
+        self.server = make_server(app)
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True, name="sandbox"
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=STARTUP_TIMEOUT)
+        self.sock.close()
