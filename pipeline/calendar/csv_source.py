@@ -1,0 +1,212 @@
+"""CSV calendars -> raw records, accepting what spreadsheets export.
+
+UTF-8 with or without BOM, CRLF or LF, quoted newlines in captions; one row per post; headers
+named like the YAML keys (`captions.x`, `tiktok.privacyLevel`, `account.linkedin`). Leading
+lines such as `# date_format: us` declare settings for the file (a CSV has no `defaults:` block).
+The stdlib csv reader is used rather than pandas because it reports each row's physical line,
+which every diagnostic needs, and caps field size (a 50 MB cell is a diagnostic, not a hang).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
+from pipeline.model import PLATFORMS, Diagnostic
+from pipeline.rules.codes import make
+from pipeline.rules.options import did_you_mean
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+SIMPLE_COLUMNS = (
+    "id",
+    "at",
+    "date",
+    "time",
+    "timezone",
+    "platforms",
+    "platform",
+    "account",
+    "text",
+    "media",
+    "title",
+    "clip_job",
+    "clip_index",
+)
+DOTTED_PREFIXES = ("captions", "account", *PLATFORMS)
+DIRECTIVES = ("date_format", "timezone", "account")
+IGNORED = ("notes", "note", "comment", "comments")
+
+
+def _normalise_header(name: str) -> str:
+    name = name.strip()
+    head, dot, tail = name.partition(".")
+    return f"{head.strip().lower()}{dot}{tail.strip()}" if dot else name.lower()
+
+
+def _classify_columns(file: str, header: list[str]) -> tuple[list[str | None], list[Diagnostic]]:
+    """Which field each column feeds (None: ignored) and problems with the header."""
+    problems: list[Diagnostic] = []
+    keys: list[str | None] = []
+    seen: set[str] = set()
+    known = [*SIMPLE_COLUMNS, *(f"captions.{p}" for p in PLATFORMS)]
+    for raw_name in header:
+        name = _normalise_header(raw_name)
+        if not name or name.startswith("_") or name in IGNORED:
+            keys.append(None)
+            continue
+        if name in seen:
+            problems.append(make("E102", file, 1, f"column {raw_name!r} appears twice"))
+            keys.append(None)
+            continue
+        seen.add(name)
+        head, dot, _ = name.partition(".")
+        if name in SIMPLE_COLUMNS or (dot and head in DOTTED_PREFIXES):
+            keys.append(name)  # option names inside blocks are checked by the schema
+            continue
+        guess = did_you_mean(name, known)
+        if guess:
+            problems.append(
+                make(
+                    "E104", file, 1, f"unknown column {raw_name!r}", hint=f"did you mean {guess!r}?"
+                )
+            )
+        else:
+            problems.append(
+                make(
+                    "W102",
+                    file,
+                    1,
+                    f"column {raw_name!r} is not read by the pipeline; it is ignored",
+                    hint="name it notes or start it with _ to silence this",
+                )
+            )
+        keys.append(None)
+    return keys, problems
+
+
+def _nest(keys: list[str | None], row: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, cell in zip(keys, row, strict=False):
+        if key is None or cell == "" or cell.isspace():
+            continue
+        head, dot, tail = key.partition(".")
+        if not dot:
+            if head == "account" and isinstance(fields.get("account"), dict):
+                fields["account"].setdefault("default", cell)
+            else:
+                fields[head] = cell
+            continue
+        if head == "account" and isinstance(fields.get("account"), str):
+            fields["account"] = {"default": fields["account"]}
+        block = fields.setdefault(head, {})
+        block[tail] = cell
+    return fields
+
+
+def _directives(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Read `# key: value` lines at the top; return them and how many lines they take."""
+    found: dict[str, str] = {}
+    count = 0
+    for line in lines:
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        count += 1
+        key, colon, value = stripped.lstrip("#").partition(":")
+        if colon and key.strip().lower() in DIRECTIVES:
+            found[key.strip().lower()] = value.strip()
+    return found, count
+
+
+def read_csv(file: str, directory: str, text: str) -> RawCalendar:
+    """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed)."""
+    head_lines = text[:4096].splitlines()
+    directives, skip = _directives(head_lines)
+    stream = io.StringIO(text, newline="")
+    for _ in range(skip):
+        stream.readline()
+    reader = csv.reader(stream, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return RawCalendar(
+            file, directory, [], diagnostics=[make("E102", file, skip + 1, f"CSV header: {exc}")]
+        )
+    if header is None:
+        return RawCalendar(file, directory, [])
+    header_line = skip + reader.line_num
+    if len(header) == 1 and ";" in header[0]:
+        return RawCalendar(
+            file,
+            directory,
+            [],
+            diagnostics=[
+                make(
+                    "E102",
+                    file,
+                    header_line,
+                    "this file is separated by ';', not ','",
+                    hint="export as 'CSV UTF-8 (comma delimited)'; ';' separates items in a cell",
+                )
+            ],
+        )
+    keys, problems = _classify_columns(file, header)
+    problems = [
+        make(d.code, d.file, header_line, d.message, hint=d.hint) if d.line == 1 else d
+        for d in problems
+    ]
+    records: list[RawRecord] = []
+    end = reader.line_num
+    while True:
+        start = skip + end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(_row_error(file, start, str(exc)))
+            break  # the reader cannot resynchronise after a quoting error
+        end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            extra = row[len(header) :]
+            if any(cell.strip() for cell in extra):
+                problems.append(
+                    make(
+                        "E102",
+                        file,
+                        start,
+                        f"this row has {len(row)} cells but the header has {len(header)}",
+                        hint="a comma inside a caption needs the whole cell in double quotes",
+                    )
+                )
+                continue
+        records.append(RawRecord(file, start, _nest(keys, row), from_text=True))
+    defaults: dict[str, Any] = {k: v for k, v in directives.items() if k != "date_format"}
+    return RawCalendar(
+        file, directory, records, defaults, 0, directives.get("date_format"), problems
+    )
+
+
+def _row_error(file: str, line: int, message: str) -> Diagnostic:
+    if "field larger than field limit" in message:
+        return make(
+            "E112",
+            file,
+            line,
+            f"a cell holds more than {MAX_FIELD_CHARS:,} characters; no platform takes more "
+            "than 63,206",
+            hint="was a file pasted in by mistake? Rows after it were not read",
+        )
+    return make(
+        "E102",
+        file,
+        line,
+        f"CSV quoting: {message}",
+        hint='a double quote inside a quoted cell is written twice (""); rows after this were '
+        "not read",
+    )

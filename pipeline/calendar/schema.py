@@ -1,0 +1,473 @@
+"""One schema for both formats: raw fields -> `Entry`, or diagnostics saying what to fix.
+
+Precedence for every setting: the post, then its file's `defaults:`, then `pipeline.yaml`'s
+`defaults:` (and its `timezone`). A post for several platforms stays one entry; the planner
+splits it into one request per platform.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipeline.calendar import times
+from pipeline.calendar.raw import RawRecord
+from pipeline.model import PLATFORMS, ClipRef, Diagnostic, Entry, MediaRef, SourceRef
+from pipeline.rules.codes import make
+from pipeline.rules.options import ALIASES, OPTIONS, coerce, did_you_mean
+
+POST_KEYS = (
+    "id",
+    "at",
+    "date",
+    "time",
+    "timezone",
+    "platforms",
+    "platform",
+    "account",
+    "text",
+    "captions",
+    "title",
+    "media",
+    "clip",
+    "clip_job",
+    "clip_index",
+    *PLATFORMS,
+)
+DEFAULT_KEYS = ("timezone", "account", "platforms", *PLATFORMS)
+IGNORED_KEYS = ("notes", "note", "comment", "comments")
+PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "yt": "youtube"}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaContext:
+    """Project-wide settings the schema needs (from pipeline.yaml)."""
+
+    project_root: str
+    timezone: str | None = None
+    date_format: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Collector:
+    """Diagnostics for one record, pre-filled with its file, line and entry id."""
+
+    def __init__(self, record: RawRecord, entry: str | None) -> None:
+        self.record = record
+        self.entry = entry
+        self.items: list[Diagnostic] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        hint: str = "",
+        platform: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        line = self.record.field_lines.get(key, self.record.line) if key else self.record.line
+        self.items.append(
+            make(
+                code,
+                self.record.file,
+                line,
+                message,
+                hint=hint,
+                entry=self.entry,
+                platform=platform,
+            )
+        )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | list | dict):
+        return None
+    return str(value)
+
+
+def _split(value: Any, seps: str) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value)
+    for sep in seps[1:]:
+        text = text.replace(sep, seps[0])
+    return [part.strip() for part in text.split(seps[0]) if part.strip()]
+
+
+def platform_name(name: str) -> tuple[str | None, str]:
+    """A known platform for a written name, or None and a hint."""
+    lowered = name.strip().lower()
+    if lowered in PLATFORMS:
+        return lowered, ""
+    if lowered in PLATFORM_ALIASES:
+        return None, f"did you mean {PLATFORM_ALIASES[lowered]!r}?"
+    guess = did_you_mean(lowered, PLATFORMS)
+    return None, (f"did you mean {guess!r}? " if guess else "") + "known: " + ", ".join(PLATFORMS)
+
+
+def build_entry(
+    record: RawRecord,
+    file_defaults: Mapping[str, Any],
+    date_format: str | None,
+    directory: str,
+    ctx: SchemaContext,
+) -> tuple[Entry | None, list[Diagnostic]]:
+    """Turn one raw record into an entry (None when it is too broken to check further)."""
+    fields = record.fields
+    raw_id = fields.get("id")
+    entry_id = _text(raw_id).strip() if _text(raw_id) else None  # type: ignore[union-attr]
+    out = _Collector(record, entry_id)
+    if raw_id is not None and not entry_id:
+        out.add("E105", "id must be text or a number", key="id")
+    _check_keys(fields, out)
+
+    platforms = _platforms(fields, file_defaults, ctx.defaults, out)
+    accounts = _accounts(fields, file_defaults, ctx.defaults, platforms, out)
+    options = _options(record, fields, file_defaults, ctx.defaults, platforms, out)
+    when = _when(fields, file_defaults, date_format, ctx, out)
+    media = _media(fields, directory, ctx.project_root, out)
+    clip = _clip(fields, out)
+
+    text = fields.get("text")
+    if text is not None and not isinstance(text, str):
+        if isinstance(text, bool | list | dict):
+            out.add("E105", "text must be text", key="text")
+        text = _text(text)
+    captions: dict[str, str] = {}
+    raw_captions = fields.get("captions")
+    if raw_captions is not None:
+        if not isinstance(raw_captions, dict):
+            out.add(
+                "E105",
+                "captions must map platforms to text, e.g. captions: {x: ...}",
+                key="captions",
+            )
+        else:
+            for name, caption in raw_captions.items():
+                known, hint = platform_name(str(name))
+                if known is None:
+                    out.add("E107", f"captions.{name}: unknown platform", hint=hint, key="captions")
+                elif _text(caption) is None:
+                    out.add("E105", f"captions.{name} must be text", key="captions")
+                else:
+                    captions[known] = _text(caption)  # type: ignore[assignment]
+    title = _text(fields.get("title"))
+    if not platforms:
+        return None, out.items
+    at_local, tz, at_utc, dst = when
+    entry = Entry(
+        source=SourceRef(record.file, record.line),
+        id=entry_id,
+        platforms=tuple(platforms),
+        accounts=accounts,
+        text=text,
+        captions=captions,
+        title=title,
+        media=tuple(media),
+        options=options,
+        at_local=at_local,
+        tz=tz,
+        at_utc=at_utc,
+        dst=dst,
+        clip=clip,
+    )
+    return entry, out.items
+
+
+def _check_keys(fields: Mapping[str, Any], out: _Collector) -> None:
+    for key in fields:
+        if key in POST_KEYS or key in IGNORED_KEYS or key.startswith("_"):
+            continue
+        known, _ = platform_name(key)
+        if known:  # `Instagram:` written with a capital letter
+            continue
+        guess = did_you_mean(key, POST_KEYS)
+        if guess:
+            out.add("E104", f"unknown field {key!r}", hint=f"did you mean {guess!r}?", key=key)
+        else:
+            out.add(
+                "W102",
+                f"field {key!r} is not read by the pipeline; it is ignored",
+                hint="name it notes, or start it with _ to silence this",
+                key=key,
+            )
+
+
+def _platforms(
+    fields: Mapping[str, Any],
+    file_defaults: Mapping[str, Any],
+    project_defaults: Mapping[str, Any],
+    out: _Collector,
+) -> list[str]:
+    raw = fields.get("platforms", fields.get("platform"))
+    key = "platforms" if "platforms" in fields else "platform"
+    if raw is None:
+        raw = file_defaults.get("platforms", project_defaults.get("platforms"))
+    if raw is None or raw == [] or raw == "":
+        out.add("E103", "no platforms for this post", hint="add platforms: [instagram, x]", key=key)
+        return []
+    result: list[str] = []
+    for name in _split(raw, ";,"):
+        known, hint = platform_name(name)
+        if known is None:
+            out.add("E107", f"unknown platform {name!r}", hint=hint, key=key)
+        elif known not in result:
+            result.append(known)
+    return result
+
+
+def _accounts(
+    fields: Mapping[str, Any],
+    file_defaults: Mapping[str, Any],
+    project_defaults: Mapping[str, Any],
+    platforms: list[str],
+    out: _Collector,
+) -> dict[str, str]:
+    accounts: dict[str, str] = {}
+    # Lowest precedence first; each layer's plain handle (or `default`) applies to every platform.
+    for layer, key in ((project_defaults, None), (file_defaults, None), (fields, "account")):
+        raw = layer.get("account")
+        if raw is None:
+            continue
+        if isinstance(raw, dict):
+            plain = raw.get("default")
+            for platform in platforms:
+                value = raw.get(platform, plain)
+                if value is not None:
+                    accounts[platform] = str(value).strip()
+            for name in raw:
+                if name != "default" and platform_name(str(name))[0] is None:
+                    out.add(
+                        "E107",
+                        f"account.{name}: unknown platform",
+                        hint=platform_name(str(name))[1],
+                        key=key,
+                    )
+        elif isinstance(raw, str | int) and not isinstance(raw, bool):
+            for platform in platforms:
+                accounts[platform] = str(raw).strip()
+        else:
+            out.add("E105", "account must be a handle or a mapping of platform to handle", key=key)
+    for platform in platforms:
+        if not accounts.get(platform):
+            out.add(
+                "E110",
+                f"no account for {platform}",
+                platform=platform,
+                hint='set account: "@handle" on the post or in defaults',
+                key="account",
+            )
+    return accounts
+
+
+def _options(
+    record: RawRecord,
+    fields: Mapping[str, Any],
+    file_defaults: Mapping[str, Any],
+    project_defaults: Mapping[str, Any],
+    platforms: list[str],
+    out: _Collector,
+) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = {}
+    for layer, is_post in ((project_defaults, False), (file_defaults, False), (fields, True)):
+        for raw_key, block in layer.items():
+            platform, _ = platform_name(str(raw_key))
+            if platform is None or raw_key == "platforms":
+                continue
+            if block is None:
+                continue
+            if not isinstance(block, dict):
+                out.add("E105", f"{raw_key}: must be a mapping of options", key=str(raw_key))
+                continue
+            if is_post and platform not in platforms:
+                out.add(
+                    "W103",
+                    f"{raw_key}: options for a platform this post is not for",
+                    hint=f"add {platform} to platforms, or remove the block",
+                    key=str(raw_key),
+                    platform=platform,
+                )
+            merged = result.setdefault(platform, {})
+            for name, value in block.items():
+                checked = _option(
+                    platform,
+                    str(name),
+                    value,
+                    record.from_text and is_post,
+                    out,
+                    str(raw_key) if is_post else None,
+                )
+                if checked is not None:
+                    merged[checked[0]] = checked[1]
+    return {p: block for p, block in result.items() if p in platforms}
+
+
+def _option(
+    platform: str, name: str, value: Any, from_text: bool, out: _Collector, key: str | None
+) -> tuple[str, Any] | None:
+    name = ALIASES.get(platform, {}).get(name, name)
+    spec = OPTIONS[platform].get(name)
+    if spec is None:
+        guess = did_you_mean(name, list(OPTIONS[platform]))
+        hint = f"did you mean {guess!r}? " if guess else ""
+        out.add(
+            "E108",
+            f"{platform}.{name}: the API has no such option",
+            hint=hint + "known: " + ", ".join(OPTIONS[platform]),
+            platform=platform,
+            key=key,
+        )
+        return None
+    coerced, problem = coerce(spec, value, from_text=from_text)
+    if problem:
+        out.add(
+            "E109",
+            f"{platform}.{name}: {value!r} is not accepted: {problem}",
+            platform=platform,
+            key=key,
+        )
+        return None
+    return name, coerced
+
+
+def _when(
+    fields: Mapping[str, Any],
+    file_defaults: Mapping[str, Any],
+    date_format: str | None,
+    ctx: SchemaContext,
+    out: _Collector,
+) -> tuple[Any, str | None, Any, Any]:
+    at, date, time_text = fields.get("at"), fields.get("date"), fields.get("time")
+    key = "at" if at is not None else "date"
+    tz_name = _text(fields.get("timezone")) or _text(file_defaults.get("timezone")) or ctx.timezone
+    if at is None and date is None:
+        out.add("E103", "no time for this post", hint="add at: 2026-12-01 09:00")
+        return None, tz_name, None, "ok"
+    try:
+        pattern = times.resolve_date_format(date_format or ctx.date_format)
+        if at is not None:
+            when = times.parse_when(str(at), pattern)
+        else:
+            when = times.parse_when(
+                str(date), pattern, None if time_text is None else str(time_text)
+            )
+    except times.TimeProblem as problem:
+        out.add(problem.code, problem.message, hint=problem.hint, key=key)
+        return None, tz_name, None, "ok"
+    if tz_name is None and when.offset is None:
+        out.add(
+            "E408",
+            f"{when.local:%Y-%m-%d %H:%M} has no time zone",
+            hint="add timezone: Europe/Berlin to the post or defaults, timezone: in "
+            "pipeline.yaml, or an offset such as +01:00",
+            key=key,
+        )
+        return when.local, None, None, "ok"
+    if tz_name is None:
+        tz_name = times.format_offset(when.offset)  # type: ignore[arg-type]
+    try:
+        resolved = times.resolve(when.local, tz_name)
+    except times.TimeProblem as problem:
+        out.add(problem.code, problem.message, hint=problem.hint, key="timezone")
+        return when.local, tz_name, None, "ok"
+    if when.offset is not None and resolved.dst == "fold":
+        # An explicit offset says which of the two occurrences is meant.
+        second = times.fold_alternative(when.local, tz_name)
+        chosen = second if when.local - when.offset == second.replace(tzinfo=None) else resolved.utc
+        if chosen is not None and chosen.replace(tzinfo=None) == when.local - when.offset:
+            return when.local, tz_name, chosen, "ok"
+    if when.offset is not None and resolved.offset is not None and resolved.offset != when.offset:
+        out.add(
+            "E409",
+            f"{when.local:%Y-%m-%d %H:%M}{times.format_offset(when.offset)} is not a time "
+            f"in {tz_name} (there it is {times.format_offset(resolved.offset)})",
+            hint="remove the offset or fix the timezone",
+            key=key,
+        )
+        return when.local, tz_name, None, "ok"
+    return when.local, tz_name, resolved.utc, resolved.dst
+
+
+def _media(
+    fields: Mapping[str, Any], directory: str, project_root: str, out: _Collector
+) -> list[MediaRef]:
+    raw = fields.get("media")
+    if raw is None:
+        return []
+    if isinstance(raw, dict | bool):
+        out.add("E105", "media must be a path, a URL, or a list of them", key="media")
+        return []
+    result: list[MediaRef] = []
+    for item in _split(raw, ";"):
+        if "://" in item:
+            parts = urlsplit(item)
+            if parts.scheme not in ("https", "http") or not parts.netloc:
+                out.add(
+                    "E314", f"media URL {item!r}: only http(s) URLs can be imported", key="media"
+                )
+                continue
+            try:
+                port = parts.port
+            except ValueError:
+                port = -1
+            if port not in (None, 80, 443):
+                out.add(
+                    "E314",
+                    f"media URL {item!r}: the API fetches only from ports 80 and 443",
+                    key="media",
+                )
+                continue
+            result.append(MediaRef("url", item, url=item))
+            continue
+        path, inside = _local_path(directory, item, project_root)
+        if not inside:
+            out.add(
+                "E303",
+                f"media {item!r} points outside the project ({project_root})",
+                hint="copy the file under the project, e.g. schedules/media/",
+                key="media",
+            )
+            continue
+        result.append(MediaRef("file", item, path=path))
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_path(directory: str, item: str, project_root: str) -> tuple[str, bool]:
+    """Resolve a media path once per run (symlinks too) and say whether it stays in the project."""
+    path = os.path.realpath(os.path.join(directory, os.path.expanduser(item)))
+    root = os.path.realpath(project_root)
+    return path, os.path.commonpath([path, root]) == root
+
+
+def _clip(fields: Mapping[str, Any], out: _Collector) -> ClipRef | None:
+    raw = fields.get("clip")
+    job, index = None, None
+    if isinstance(raw, dict):
+        job, index = raw.get("job"), raw.get("index")
+    elif raw is not None:
+        out.add("E105", "clip must be a mapping: clip: {job: <job id>, index: 0}", key="clip")
+        return None
+    job = fields.get("clip_job", job)
+    index = fields.get("clip_index", index)
+    if job is None and index is None:
+        return None
+    if job is None or _text(job) is None:
+        out.add("E103", "clip needs a job id", key="clip")
+        return None
+    try:
+        number = int(str(index))
+    except (TypeError, ValueError):
+        out.add("E105", f"clip index {index!r} must be a whole number (0 = first clip)", key="clip")
+        return None
+    if number < 0:
+        out.add("E105", "clip index must be 0 or more", key="clip")
+        return None
+    return ClipRef(str(job).strip(), number)

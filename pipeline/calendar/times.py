@@ -1,0 +1,207 @@
+"""Local date-times as people write them -> instants, without guessing.
+
+A calendar says "2026-12-01 09:00" in some zone. ISO dates are read as they are; numeric dates
+such as 12/01/2026 are read only when the calendar declares `date_format` (no silent choice
+between day-first and month-first). A local time in a daylight-saving gap does not exist (an
+error); one in a fold exists twice (the first is used, with a warning).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipeline.model import DstState
+
+#: Named date formats; anything containing "%" is taken as a strftime pattern.
+DATE_FORMATS: dict[str, str] = {
+    "iso": "%Y-%m-%d",
+    "us": "%m/%d/%Y",
+    "mm/dd/yyyy": "%m/%d/%Y",
+    "eu": "%d/%m/%Y",
+    "dd/mm/yyyy": "%d/%m/%Y",
+    "dd.mm.yyyy": "%d.%m.%Y",
+}
+
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+    r"\s*(?P<off>Z|[+-]\d{2}:?\d{2})?$"
+)
+_TIME = re.compile(
+    r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
+)
+_NUMERIC_DATE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}")
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
+
+
+class TimeProblem(Exception):
+    """A time that cannot be read; `code` is a diagnostic code (E401, E402, E407)."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class LocalWhen:
+    """A wall-clock time and, when the text carried one, its explicit UTC offset."""
+
+    local: datetime  # naive
+    offset: timedelta | None = None
+
+
+def resolve_date_format(name: str | None) -> str | None:
+    """The strftime pattern for a declared `date_format` (None: only ISO dates are read)."""
+    if name is None:
+        return None
+    pattern = DATE_FORMATS.get(name.strip().lower())
+    if pattern:
+        return pattern
+    if "%" in name:
+        return name.strip()
+    raise TimeProblem(
+        "E105",
+        f"unknown date_format {name!r}",
+        "use iso, us (MM/DD/YYYY), eu (DD/MM/YYYY), dd.mm.yyyy, or a strftime pattern",
+    )
+
+
+def parse_time_of_day(text: str) -> tuple[int, int, int]:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise TimeProblem("E401", f"cannot read the time {text!r}", "write it as 09:30 or 9:30 AM")
+    hour, minute, second = int(match["h"]), int(match["m"] or 0), int(match["s"] or 0)
+    if match["ampm"]:
+        if not 1 <= hour <= 12:
+            raise TimeProblem("E401", f"{text!r}: with AM/PM the hour must be 1-12")
+        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise TimeProblem("E401", f"{text!r} is not a time of day", "hours 0-23, minutes 0-59")
+    return hour, minute, second
+
+
+def _parse_offset(text: str) -> timedelta:
+    if text == "Z":
+        return timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def parse_when(
+    text: str, date_format: str | None = None, time_text: str | None = None
+) -> LocalWhen:
+    """Read `at` (or `date` + `time`) as written in a calendar.
+
+    >>> parse_when("2026-12-01 09:00").local
+    datetime.datetime(2026, 12, 1, 9, 0)
+    """
+    text = text.strip()
+    if time_text is not None:
+        text = f"{text} {time_text.strip()}"
+    match = _ISO.match(text)
+    if match and (date_format is None or date_format == DATE_FORMATS["iso"]):
+        if not match["time"]:
+            raise TimeProblem(
+                "E401", f"{text!r} has a date but no time", "add one: 2026-12-01 09:00"
+            )
+        try:
+            day = datetime.strptime(match["date"], "%Y-%m-%d")
+        except ValueError as exc:
+            raise TimeProblem("E401", f"{text!r} is not a real date ({exc})") from None
+        hour, minute, second = parse_time_of_day(match["time"].split(".")[0])
+        local = day.replace(hour=hour, minute=minute, second=second)
+        offset = _parse_offset(match["off"]) if match["off"] else None
+        return LocalWhen(local, offset)
+    if date_format is None:
+        if _NUMERIC_DATE.match(text):
+            raise TimeProblem(
+                "E407",
+                f"{text!r} could be day-first or month-first",
+                "declare date_format (us = MM/DD/YYYY, eu = DD/MM/YYYY) in the calendar or "
+                "pipeline.yaml, or write ISO dates such as 2026-12-01 09:00",
+            )
+        raise TimeProblem(
+            "E401", f"cannot read {text!r} as a date and time", "write 2026-12-01 09:00"
+        )
+    return _parse_with_format(text, date_format)
+
+
+def _parse_with_format(text: str, pattern: str) -> LocalWhen:
+    if any(d in pattern for d in ("%H", "%I", "%M")):
+        try:
+            return LocalWhen(datetime.strptime(text, pattern))
+        except ValueError:
+            raise TimeProblem("E401", f"{text!r} does not match date_format {pattern!r}") from None
+    date_part, _, time_part = text.partition(" ")
+    try:
+        day = datetime.strptime(date_part, pattern)
+    except ValueError:
+        raise TimeProblem("E401", f"{date_part!r} does not match date_format {pattern!r}") from None
+    if not time_part.strip():
+        raise TimeProblem("E401", f"{text!r} has a date but no time", "add one, e.g. 9:00 AM")
+    hour, minute, second = parse_time_of_day(time_part)
+    return LocalWhen(day.replace(hour=hour, minute=minute, second=second))
+
+
+@functools.lru_cache(maxsize=1024)
+def zone(name: str) -> tzinfo:
+    """An IANA zone ("Europe/Berlin"), "UTC", or a fixed offset ("+02:00", "UTC-5")."""
+    name = name.strip()
+    match = _OFFSET.match(name)
+    if match:
+        sign = -1 if match["sign"] == "-" else 1
+        delta = timedelta(hours=int(match["h"]), minutes=int(match["m"] or 0))
+        if delta > timedelta(hours=14):
+            raise TimeProblem("E402", f"{name!r} is not a real UTC offset (at most ±14:00)")
+        return timezone(sign * delta)
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    try:
+        if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        raise TimeProblem(
+            "E402",
+            f"unknown time zone {name!r}",
+            "use an IANA name such as Europe/Berlin or America/New_York, or an offset like +02:00",
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    utc: datetime | None  # None when the local time does not exist
+    dst: DstState
+    offset: timedelta | None
+
+
+@functools.lru_cache(maxsize=65536)
+def resolve(local: datetime, tz_name: str) -> Resolved:
+    """The instant a wall-clock time means in a zone, noticing DST gaps and folds."""
+    tz = zone(tz_name)
+    first = local.replace(tzinfo=tz, fold=0)
+    second = local.replace(tzinfo=tz, fold=1)
+    off_first, off_second = first.utcoffset(), second.utcoffset()
+    if off_first == off_second:
+        return Resolved(first.astimezone(UTC), "ok", off_first)
+    round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != local:
+        return Resolved(None, "gap", None)
+    return Resolved(first.astimezone(UTC), "fold", off_first)
+
+
+def fold_alternative(local: datetime, tz_name: str) -> datetime:
+    """For a fold warning: the second occurrence, in UTC."""
+    return local.replace(tzinfo=zone(tz_name), fold=1).astimezone(UTC)
+
+
+def format_offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

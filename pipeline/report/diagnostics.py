@@ -1,0 +1,129 @@
+"""Validation reports in four shapes for four readers: a person, a program, a PR, a CI log."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from itertools import groupby
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from pipeline.model import Diagnostic
+
+_ORDER = Diagnostic.sort_key
+
+
+def _where(d: Diagnostic) -> str:
+    parts = [p for p in (d.entry, d.platform) if p]
+    return f"[{' · '.join(parts)}] " if parts else ""
+
+
+def _count_line(summary: Mapping[str, Any]) -> str:
+    errors, warnings = summary["errors"], summary["warnings"]
+    return (
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in "
+        f"{summary['files']} file{'s' * (summary['files'] != 1)} "
+        f"({summary['entries']} entries, {summary['posts']} posts checked)"
+    )
+
+
+def render_text(
+    diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any], *, color: bool = False
+) -> str:
+    """Grouped by file, one problem per line with its hint beneath; colour only on a terminal."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        width=120,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for file, items in groupby(sorted(diagnostics, key=_ORDER), key=lambda d: d.file):
+        console.print(Text(file, style="bold underline"))
+        for d in items:
+            style = "red" if d.is_error else "yellow"
+            console.print(
+                f"  {d.line:>5}  [{style}]{d.severity.value:<7}[/] [bold]{d.code}[/] "
+                f"[dim]{d.name}[/]  {escape(_where(d))}{escape(d.message)}"
+            )
+            if d.hint:
+                console.print(f"         [dim]hint:[/] {escape(d.hint)}")
+        console.print()
+    mark = "[red]✖[/]" if summary["errors"] else "[green]✔[/]"
+    console.print(f"{mark} {_count_line(summary)}")
+    for note in summary.get("notes", []):
+        console.print(f"[dim]note: {escape(note)}[/]")
+    return buffer.getvalue()
+
+
+def render_json(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
+    """`{"diagnostics": [...], "summary": {...}}`, stable keys, for scripts."""
+    payload = {
+        "diagnostics": [d.as_dict() for d in sorted(diagnostics, key=_ORDER)],
+        "summary": dict(summary),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_cell(text: str | None) -> str:
+    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_escape(text: str) -> str:
+    # Markdown and HTML metacharacters are escaped so a caption cannot inject markup.
+    for char in "\\`*_{}[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def render_markdown(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
+    """A job summary: counts first, then a table (at most 200 rows, so the summary stays small)."""
+    icon = ":x:" if summary["errors"] else ":white_check_mark:"
+    lines = [f"### {icon} Calendar validation", "", _count_line(summary), ""]
+    for note in summary.get("notes", []):
+        lines += [f"> {_md_escape(note)}", ""]
+    ordered = sorted(diagnostics, key=_ORDER)
+    if ordered:
+        lines += [
+            "| | Code | Where | Entry | Platform | Problem | Hint |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for d in ordered[:200]:
+            mark = ":x:" if d.is_error else ":warning:"
+            lines.append(
+                f"| {mark} | `{d.code}` {d.name} | `{_md_cell(d.file)}:{d.line}` | "
+                f"{_md_escape(_md_cell(d.entry))} | {d.platform or ''} | "
+                f"{_md_escape(_md_cell(d.message))} | {_md_escape(_md_cell(d.hint))} |"
+            )
+        if len(ordered) > 200:
+            lines += ["", f"…and {len(ordered) - 200} more (see the job log)."]
+    return "\n".join(lines) + "\n"
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
+    """GitHub Actions workflow commands: one annotation per problem, on its file and line."""
+    out = []
+    for d in sorted(diagnostics, key=_ORDER):
+        level = "error" if d.is_error else "warning"
+        props = f"file={_gh_property(d.file)}"
+        if d.line:
+            props += f",line={d.line}"
+        props += f",title={_gh_property(f'{d.code} {d.name}')}"
+        message = f"{_where(d)}{d.message}" + (f" (hint: {d.hint})" if d.hint else "")
+        out.append(f"::{level} {props}::{_gh_data(message)}")
+    out.append(_count_line(summary))
+    return "\n".join(out) + "\n"

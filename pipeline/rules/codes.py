@@ -1,0 +1,138 @@
+"""Every diagnostic code the validator can report, in one registry.
+
+Codes are a public interface (CI scripts grep them, `--ignore` may name them): a code keeps its
+number and name forever; a retired code is never reused. E1xx calendar, E2xx caption and titles,
+E3xx media, E4xx schedule, W... warnings. `docs/rules.md` is generated from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.model import Diagnostic, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    summary: str
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.WARNING if self.code.startswith("W") else Severity.ERROR
+
+
+_CODES: tuple[Code, ...] = (
+    # --- E1xx: the calendar file and its fields ---
+    Code(
+        "E100",
+        "file-unreadable",
+        "The file cannot be read: missing, binary, not UTF-8, or too big.",
+    ),
+    Code("E101", "yaml-syntax", "The YAML is malformed."),
+    Code(
+        "E102", "csv-syntax", "The CSV is malformed (unclosed quote, wrong delimiter, no header)."
+    ),
+    Code("E103", "missing-field", "A required field is missing (when, platforms)."),
+    Code("E104", "unknown-field", "A field name looks like a misspelling of a known field."),
+    Code("E105", "invalid-value", "A field has the wrong type or an unusable value."),
+    Code("E106", "duplicate-id", "Two entries share an id (ids must be unique across all files)."),
+    Code("E107", "unknown-platform", "A platform the API does not know."),
+    Code("E108", "unknown-option", "An option name the API does not know for that platform."),
+    Code("E109", "invalid-option-value", "An option value outside what the API accepts."),
+    Code("E110", "missing-account", "No account (profile handle) for a platform."),
+    Code("E111", "yaml-too-complex", "Too many YAML aliases (an alias bomb) or nesting too deep."),
+    Code(
+        "E112",
+        "field-too-large",
+        "A field is far beyond any platform's limit (kept out of memory).",
+    ),
+    Code("E113", "option-required", "A platform needs an option that is missing (boardId, group)."),
+    Code("E114", "invalid-structure", "The file's top level is not what a calendar looks like."),
+    # --- E2xx: captions, titles, hashtags ---
+    Code("E201", "caption-too-long", "The caption is longer than the platform allows."),
+    Code("E202", "text-required", "A post without media needs text."),
+    Code("E203", "too-many-hashtags", "More hashtags than the platform allows."),
+    Code("E204", "title-required", "The platform needs a title."),
+    Code("E205", "title-too-long", "The title is longer than the platform allows."),
+    Code("E206", "description-too-long", "A description option is longer than allowed."),
+    Code("E207", "tags-too-long", "YouTube tags exceed 500 characters counted YouTube's way."),
+    Code("E208", "link-too-long", "A link is longer than the platform allows."),
+    # --- E3xx: media ---
+    Code("E301", "media-required", "The platform or post type needs media."),
+    Code("E302", "media-not-found", "A media file does not exist."),
+    Code("E303", "media-outside-project", "A media path points outside the project."),
+    Code("E304", "media-type-unsupported", "The file is not a JPEG, PNG, WebP, MP4, MOV or WebM."),
+    Code("E305", "media-too-large", "The file is bigger than the API or the platform takes."),
+    Code("E306", "video-too-short", "The video is shorter than the platform allows."),
+    Code("E307", "video-too-long", "The video is longer than the platform allows."),
+    Code("E308", "too-many-media", "More media items than the platform or post type allows."),
+    Code("E309", "too-few-media", "Fewer media items than the post type needs (carousels)."),
+    Code("E310", "media-mixed", "Images and videos mixed where the platform forbids it."),
+    Code("E311", "media-kind-not-allowed", "An image where a video is needed, or the reverse."),
+    Code(
+        "E312", "image-dimensions", "The image's shape or size is outside what the platform takes."
+    ),
+    Code("E313", "media-unreadable", "The media file exists but cannot be read or is corrupt."),
+    Code("E314", "media-url-invalid", "A media URL the API cannot fetch (scheme or port)."),
+    # --- E4xx: schedule ---
+    Code("E401", "time-invalid", "The date or time cannot be read."),
+    Code("E402", "timezone-unknown", "The time zone is not an IANA name or a UTC offset."),
+    Code("E403", "time-in-past", "The post's time has passed."),
+    Code("E404", "time-too-soon", "Within 60 s of now: the API would publish at once."),
+    Code("E405", "time-too-far", "More than 365 days ahead: the API refuses it."),
+    Code("E406", "time-nonexistent", "The local time falls in a daylight-saving gap."),
+    Code("E407", "date-format-needed", "A numeric date that could be day-first or month-first."),
+    Code(
+        "E408", "timezone-missing", "No time zone for the post, its file's defaults or the project."
+    ),
+    Code("E409", "offset-mismatch", "The written UTC offset disagrees with the time zone."),
+    # --- W: warnings (the post would go out, perhaps not as meant) ---
+    Code("W101", "time-ambiguous", "The local time occurs twice (DST fold); the first is used."),
+    Code("W102", "unknown-field-ignored", "A field this pipeline does not read; it is ignored."),
+    Code("W103", "option-block-unused", "An option block for a platform the post is not for."),
+    Code("W201", "tiktok-private-default", "No TikTok privacyLevel: the API posts it SELF_ONLY."),
+    Code(
+        "W202", "youtube-private-default", "No YouTube privacyStatus: the API uploads it private."
+    ),
+    Code("W203", "title-will-be-cut", "The API shortens this title at a word end."),
+    Code("W204", "title-from-caption", "No YouTube title: the API takes it from the caption."),
+    Code("W301", "media-converted", "The API converts this image (e.g. PNG to JPEG for TikTok)."),
+    Code("W401", "allowance-queued", "Over the daily allowance: the API moves it to the next day."),
+    Code(
+        "W402", "allowance-refused", "Over the Free plan's monthly allowance: the API refuses it."
+    ),
+    Code("W403", "waiting-cap", "Beyond the 500 waiting scheduled posts: deferred to a later run."),
+    Code(
+        "W404", "submit-too-late", "Throttling would submit it after its time: it may go out late."
+    ),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+BY_NAME: dict[str, Code] = {c.name: c for c in _CODES}
+
+
+def make(
+    code: str,
+    file: str,
+    line: int,
+    message: str,
+    *,
+    hint: str = "",
+    entry: str | None = None,
+    platform: str | None = None,
+) -> Diagnostic:
+    """Build a diagnostic from a registered code (an unknown code is a programming error)."""
+    c = CODES[code]
+    return Diagnostic(
+        file=file,
+        line=line,
+        code=c.code,
+        name=c.name,
+        severity=c.severity,
+        entry=entry,
+        platform=platform,
+        message=message,
+        hint=hint,
+    )

@@ -1,0 +1,174 @@
+"""What the checks look at: one entry on one platform, with everything derived once.
+
+Checks are small functions over a `PostView`; deriving the caption the API will really use,
+the post type and the media facts here keeps every check a few lines long and the same rule
+from being computed twice.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from pipeline.model import Diagnostic, Entry, MediaRef
+from pipeline.rules.codes import make
+from pipeline.rules.table import Limits, RulesTable
+
+_URL_KINDS = {
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".webp": "image",
+    ".mp4": "video",
+    ".mov": "video",
+    ".webm": "video",
+    ".m4v": "video",
+}
+
+
+class MediaFacts(Protocol):
+    """What a probe learned of a file (pipeline.media_probe.MediaInfo fits this)."""
+
+    @property
+    def exists(self) -> bool: ...
+    @property
+    def kind(self) -> str: ...  # "image", "video" or "unknown"
+    @property
+    def mime(self) -> str | None: ...
+    @property
+    def size_bytes(self) -> int | None: ...
+    @property
+    def width(self) -> int | None: ...
+    @property
+    def height(self) -> int | None: ...
+    @property
+    def duration_s(self) -> float | None: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UrlFacts:
+    """A remote file cannot be probed offline: its kind is read from the URL, as the API does."""
+
+    exists: bool = True
+    kind: str = "unknown"
+    mime: str | None = None
+    size_bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    error: str | None = None
+
+
+def url_kind(url: str) -> str:
+    extension = posixpath.splitext(urlsplit(url).path)[1].lower()
+    return _URL_KINDS.get(extension, "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    """The customer's plan, from pipeline.yaml `plan:` (None: allowance not forecast)."""
+
+    tier: str
+    daily: int | None = None  # paid plans: posts per profile per UTC day, all platforms
+    monthly: int | None = None  # Free: posts per month; extra posts are refused
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    table: RulesTable
+    now: datetime  # UTC
+    media: Mapping[str, MediaFacts] = field(default_factory=dict)  # MediaRef.key -> facts
+    plan: PlanSettings | None = None
+    waiting_cap: int = 500
+    schedule_now_within_s: int = 60
+    max_ahead_days: int = 365
+
+    def facts(self, ref: MediaRef) -> MediaFacts:
+        found = self.media.get(ref.key)
+        if found is not None:
+            return found
+        return UrlFacts(kind=url_kind(ref.url or ref.value))
+
+
+def post_type(platform: str, options: Mapping[str, Any], kinds: list[str]) -> str:
+    """The post type the API will use (its documented defaults when the calendar gives none)."""
+    chosen = options.get("postType")
+    if platform == "instagram":
+        if chosen:
+            return str(chosen)
+        if len(kinds) >= 2:
+            return "carousel"
+        return "reel" if kinds == ["video"] else "feed_image"
+    if platform == "facebook":
+        if chosen:
+            return str(chosen)
+        if not kinds:
+            return "text"
+        return "video" if kinds == ["video"] else "photo"
+    if platform == "tiktok":
+        return "photo" if kinds and all(k == "image" for k in kinds) else "video"
+    return "*"
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    """One entry on one platform, as the checks see it."""
+
+    entry: Entry
+    platform: str
+    options: Mapping[str, Any]
+    post_type: str
+    limits: Limits
+    facts: tuple[MediaFacts, ...]
+
+    @property
+    def kinds(self) -> list[str]:
+        return [f.kind for f in self.facts]
+
+    @property
+    def caption(self) -> str | None:
+        """The text the network will show as the caption, as the API picks it."""
+        override = (
+            self.options.get("text") if self.platform in ("x", "linkedin", "threads") else None
+        )
+        if self.platform == "tiktok":
+            field_name = "title" if self.post_type == "video" else "description"
+            override = self.options.get(field_name)
+        elif self.platform in ("youtube", "pinterest"):
+            override = self.options.get("description")
+        if override is not None:
+            return str(override)
+        return self.entry.caption_for(self.platform)
+
+    @property
+    def title(self) -> str | None:
+        if self.platform == "tiktok" and self.post_type == "video":
+            return None  # a video's tiktok.title is its caption
+        value = self.options.get("title", self.entry.title)
+        return None if value is None else str(value)
+
+    def diag(self, code: str, message: str, hint: str = "") -> Diagnostic:
+        source = self.entry.source
+        return make(
+            code,
+            source.file,
+            source.line,
+            message,
+            hint=hint,
+            entry=self.entry.id,
+            platform=self.platform,
+        )
+
+
+def view(entry: Entry, platform: str, ctx: CheckContext) -> PostView:
+    options = entry.options.get(platform, {})
+    facts = tuple(ctx.facts(ref) for ref in entry.media)
+    kinds = [f.kind for f in facts]
+    chosen = post_type(platform, options, kinds)
+    return PostView(entry, platform, options, chosen, ctx.table.for_post(platform, chosen), facts)

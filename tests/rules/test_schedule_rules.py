@@ -1,0 +1,106 @@
+"""Schedule rules (past, 60 s, 365 days, DST) and the calendar-wide forecasts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.rules.context import PlanSettings
+from tests.rules.conftest import RuleRunner, codes
+
+# NOW is 2026-11-28 12:00 UTC.
+
+
+def test_past_soon_and_far(rules: RuleRunner) -> None:
+    assert codes(rules("at: 2026-11-28 11:59\nplatform: x\ntext: a")) == ["E403"]
+    assert codes(rules("at: 2026-11-28 12:00\nplatform: x\ntext: a")) == ["E403"]
+    assert codes(rules("at: '2026-11-28 12:00:30'\nplatform: x\ntext: a")) == ["E404"]
+    assert codes(rules("at: '2026-11-28 12:01:00'\nplatform: x\ntext: a")) == ["E404"]
+    assert codes(rules("at: '2026-11-28 12:01:01'\nplatform: x\ntext: a")) == []
+    assert codes(rules("at: 2027-11-28 12:00\nplatform: x\ntext: a")) == []  # exactly 365 days
+    assert codes(rules("at: 2027-11-28 12:01\nplatform: x\ntext: a")) == ["E405"]
+
+
+def test_dst_gap_is_an_error_and_fold_a_warning(rules: RuleRunner) -> None:
+    gap = rules("at: 2027-03-28 02:30\ntimezone: Europe/Berlin\nplatform: x\ntext: a")
+    assert codes(gap) == ["E406"]
+    fold = rules("at: 2027-10-31 02:30\ntimezone: Europe/Berlin\nplatform: x\ntext: a")
+    assert codes(fold) == ["W101"]
+    (warning,) = fold
+    assert "00:30 UTC" in warning.message and "01:30 UTC" in warning.message
+    explicit = rules("at: 2027-10-31 02:30+01:00\ntimezone: Europe/Berlin\nplatform: x\ntext: a")
+    assert codes(explicit) == []
+
+
+def test_timezone_problems(rules: RuleRunner) -> None:
+    assert codes(rules("at: 2026-12-01 09:00\ntimezone: Mars/Base\nplatform: x\ntext: a")) == [
+        "E402"
+    ]
+    mismatch = rules("at: 2026-12-01 09:00+02:00\ntimezone: Europe/London\nplatform: x\ntext: a")
+    assert codes(mismatch) == ["E409"]
+
+
+def test_missing_timezone_everywhere(tmp_path) -> None:
+    from tests.helpers import check, found
+
+    result = check(
+        tmp_path,
+        {"cal.yaml": "posts:\n  - {at: 2026-12-01 09:00, platform: x, account: '@b', text: a}\n"},
+    )
+    assert found(result) == {("E408", 2)}
+    with_project = check(
+        tmp_path / "p",
+        {
+            "pipeline.yaml": "timezone: Asia/Tokyo\n",
+            "cal.yaml": "posts:\n  - {at: 2026-12-01 09:00, platform: x, account: '@b', text: a}\n",
+        },
+    )
+    assert with_project.diagnostics == []
+    assert with_project.entries[0].at_utc == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+def _posts(n: int, day: str = "2026-12-01", platforms: str = "[x]", account: str = "@brand") -> str:
+    return "".join(
+        f"  - {{id: p{i}, at: '{day} {10 + i // 60:02d}:{i % 60:02d}', platforms: {platforms}, "
+        f"account: '{account}', text: t{i}}}\n"
+        for i in range(n)
+    )
+
+
+def test_daily_allowance_counts_all_platforms_per_profile(rules: RuleRunner) -> None:
+    plan = PlanSettings("beginner", daily=20)
+    # The first post has 2 platforms; 19 more single-platform posts make 21 on the day.
+    diags = rules(
+        "at: '2026-12-01 09:00'\nplatforms: [x, linkedin]\ntext: first",
+        plan=plan,
+        extra_posts=_posts(19),
+    )
+    queued = [d for d in diags if d.code == "W401"]
+    assert len(queued) == 1 and queued[0].entry == "p18"
+    other_profile = rules(
+        "at: '2026-12-01 09:00'\nplatforms: [x, linkedin]\ntext: first",
+        plan=plan,
+        extra_posts=_posts(19, account="@other"),
+    )
+    assert "W401" not in codes(other_profile)
+
+
+def test_free_monthly_allowance_is_refused(rules: RuleRunner) -> None:
+    plan = PlanSettings("free", monthly=3)
+    diags = rules("at: '2026-12-01 09:00'\nplatform: x\ntext: a", plan=plan, extra_posts=_posts(3))
+    assert [d.entry for d in diags if d.code == "W402"] == ["p2"]
+
+
+def test_no_plan_no_allowance_warning(rules: RuleRunner) -> None:
+    diags = rules("at: '2026-12-01 09:00'\nplatform: x\ntext: a", extra_posts=_posts(40))
+    assert "W401" not in codes(diags)
+
+
+def test_waiting_cap_names_the_posts_beyond_500(rules: RuleRunner) -> None:
+    # 1 + 510 posts, all future: the 10 latest... 11 beyond 500 are deferred.
+    days = "".join(
+        _posts(60, day=f"2026-12-{d:02d}").replace("id: p", f"id: d{d}p") for d in range(1, 10)
+    )
+    diags = rules("at: '2026-11-30 09:00'\nplatform: x\ntext: a", extra_posts=days[: len(days)])
+    deferred = [d for d in diags if d.code == "W403"]
+    assert len(deferred) == 1 + 540 - 500
+    assert deferred[0].entry == "d9p19"  # the 501st post in time order
