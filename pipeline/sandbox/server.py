@@ -6,9 +6,12 @@ once, and a background server is ready as soon as uvicorn reports it started.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -33,6 +36,24 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the process
+    with the signal; the sandbox's command returns 0 after a clean stop instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Server:
     config = uvicorn.Config(
         app,
@@ -42,7 +63,7 @@ def make_server(app: SandboxApp, *, log_level: str = "warning") -> uvicorn.Serve
         access_log=False,
         timeout_graceful_shutdown=2,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 def serve(app: SandboxApp, sock: socket.socket, *, log_level: str = "warning") -> None:
