@@ -14,9 +14,9 @@ from pipeline.ledger.records import (
     PostDetail,
     RunRecord,
 )
-from pipeline.ledger.schema import SCHEMA_VERSION, Event, EventError, migrate
+from pipeline.ledger.schema import SCHEMA_VERSION, Event, EventError, LedgerError, migrate
 from pipeline.ledger.state import fold
-from pipeline.ledger.store import Ledger, LedgerCorrupt, LedgerError, LogRead, TornTail
+from pipeline.ledger.store import Ledger, LedgerCorrupt, LogRead, TornTail
 
 __all__ = [
     "SCHEMA_VERSION",

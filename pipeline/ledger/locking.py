@@ -20,13 +20,13 @@ from pathlib import Path
 import filelock
 
 from pipeline.ledger.fileio import Fsync, write_atomic
-from pipeline.ledger.schema import format_time, now
+from pipeline.ledger.schema import LedgerError, format_time, now
 
 LOCK_NAME = ".lock"
 HOLDER_NAME = ".lock.holder"
 
 
-class LedgerLocked(RuntimeError):
+class LedgerLocked(LedgerError):
     """Another process holds the ledger's lock."""
 
 

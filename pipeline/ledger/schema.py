@@ -37,6 +37,10 @@ METRICS: Final = (
 )
 
 
+class LedgerError(Exception):
+    """The ledger cannot be used as asked (locked, damaged...)."""
+
+
 class EventError(ValueError):
     """An event that does not follow the schema (a caller's bug, or a damaged log line)."""
 

@@ -30,7 +30,7 @@ from pipeline.ledger.events import LedgerEvent, validate
 from pipeline.ledger.fileio import Fsync, fsync_directory, sweep_temp_files, write_all, write_atomic
 from pipeline.ledger.locking import LedgerLock, LedgerLocked, current_holder
 from pipeline.ledger.records import LedgerState
-from pipeline.ledger.schema import Event, EventError, migrate, now
+from pipeline.ledger.schema import Event, EventError, LedgerError, migrate, now
 from pipeline.ledger.state import fold
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 EVENTS_NAME = "events.jsonl"
 RESULTS_NAME = "results.csv"
 ENGAGEMENT_NAME = "engagement.csv"
-
-
-class LedgerError(Exception):
-    """The ledger cannot be used as asked."""
 
 
 class LedgerCorrupt(LedgerError):

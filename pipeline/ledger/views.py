@@ -79,9 +79,10 @@ def _utc(moment: datetime | None) -> str | None:
 
 
 def _frame(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    # object dtype keeps ints as ints and None as an empty cell (float64 would write 3.0 / NaN).
-    frame = pd.DataFrame(list(rows), columns=list(columns), dtype=object)
-    return frame.map(_cell) if len(frame) else frame
+    # Cells are neutralised before pandas sees them, and object dtype keeps ints as ints and
+    # None as an empty cell (an inferred float64 column would write 12.0 and NaN).
+    safe = [{name: _cell(value) for name, value in row.items()} for row in rows]
+    return pd.DataFrame(safe, columns=list(columns), dtype=object)
 
 
 def results_frame(state: LedgerState) -> pd.DataFrame:
