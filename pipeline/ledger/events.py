@@ -332,19 +332,23 @@ def _required(cls: type[LedgerEvent]) -> tuple[str, ...]:
 #: Every type and the fields a stored event must carry besides v, type, at and run.
 REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {c.TYPE: _required(c) for c in EVENT_CLASSES}
 EVENT_TYPES: Final[tuple[str, ...]] = tuple(REQUIRED)
+_ENVELOPE: Final = frozenset({"v", "type", "at", "run"})
+_REQUIRED_SETS: Final = {kind: _ENVELOPE | set(names) for kind, names in REQUIRED.items()}
 
 
 def validate(event: Mapping[str, Any]) -> None:
     """Raise EventError unless `event` has the envelope and the fields its type requires."""
+    kind = event.get("type")
+    expected = _REQUIRED_SETS.get(kind) if isinstance(kind, str) else None
+    if expected is not None and expected <= event.keys():
+        return  # the common case, checked in one set operation (every line of the log)
     for name in ("v", "type", "at", "run"):
         if name not in event:
             raise EventError(f"event without {name!r}")
-    required = REQUIRED.get(event["type"])
-    if required is None:
-        raise EventError(f"unknown event type {event['type']!r}")
-    missing = [name for name in required if name not in event]
-    if missing:
-        raise EventError(f"{event['type']} event without {', '.join(missing)}")
+    if expected is None:
+        raise EventError(f"unknown event type {kind!r}")
+    missing = [name for name in REQUIRED[str(kind)] if name not in event]
+    raise EventError(f"{kind} event without {', '.join(missing)}")
 
 
 def _check_summary(summary: Any) -> None:

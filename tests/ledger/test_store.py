@@ -176,6 +176,7 @@ def test_a_tail_being_written_by_the_lock_holder_is_skipped_not_cut(tmp_path: Pa
         (b"[1, 2]\n", "not a JSON object"),
         (b'{"v": 1, "type": "post.outcome"}\n', "without 'at'"),
         (b'{"v": 7, "type": "figures", "at": "x", "run": "r"}\n', "newer than this pipeline"),
+        (b'{"v": 1, "type": ["post.intent"], "at": "x", "run": "r"}\n', "unknown event type"),
     ],
 )
 def test_damage_before_the_last_line_is_an_error_naming_the_line(
