@@ -99,9 +99,17 @@ class LedgerState:
     figures: dict[str, list[FiguresRow]]
     disconnected: dict[tuple[str, str], DisconnectedProfile]  # (account, platform)
     runs: dict[str, RunRecord]
+    #: The API's ids of each post's current generation (scheduled_post_id, post_id) -> identity,
+    #: for webhooks and GET /posts pages. A replaced post's old ids are not here, so news about
+    #: the cancelled post cannot be applied to its replacement.
+    api_ids: dict[str, str] = field(default_factory=dict)
     event_count: int = 0
     ignored: int = 0
     orphans: int = 0
+
+    def identity_for(self, api_id: str) -> str | None:
+        """The identity of the post the API calls `api_id`, if the ledger has seen that id."""
+        return self.api_ids.get(api_id)
 
     def unknown(self) -> list[LedgerPost]:
         """Posts to reconcile with GET /posts before anything is sent for them."""

@@ -311,8 +311,12 @@ class _Folder:
     def state(self) -> LedgerState:
         posts: dict[str, LedgerPost] = {}
         details: dict[str, PostDetail] = {}
+        api_ids: dict[str, str] = {}
         for identity, building in self.posts.items():
             posts[identity], details[identity] = building.freeze()
+            for api_id in (building.scheduled_post_id, building.history_post_id):
+                if api_id:
+                    api_ids[api_id] = identity
         media = {
             key: MediaRecord(
                 key=key,
@@ -348,6 +352,7 @@ class _Folder:
             figures=self.figures,
             disconnected=self.disconnected,
             runs=runs,
+            api_ids=api_ids,
             event_count=self.count,
             ignored=self.ignored,
             orphans=self.orphans,

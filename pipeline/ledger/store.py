@@ -97,7 +97,7 @@ class Ledger:
         return self._lock.held
 
     @contextmanager
-    def lock(self, command: str | None = None) -> Iterator[None]:
+    def lock(self, command: str | None = None) -> Iterator[Ledger]:
         """Hold the ledger for one run; raises LedgerLocked at once if another process has it.
 
         `command` is what the holder note shows (default: this process's argv).
@@ -109,7 +109,7 @@ class Ledger:
         try:
             for leftover in sweep_temp_files(self.directory):
                 log.info("removed %s, left by a write that was interrupted", leftover.name)
-            yield
+            yield self
         finally:
             with self._mutex:
                 self._lock.release()

@@ -438,3 +438,18 @@ def test_any_sequence_folds_to_a_valid_post(ops: list[str]) -> None:
     assert post.updated_at == at(len(ops))
     if ops and ops[-1] == "intent":
         assert post.status == "unknown"
+
+
+def test_api_ids_lead_to_the_current_generation_only() -> None:
+    events = [
+        intent(),
+        outcome(scheduled_post_id="sp-old"),
+        _cancel_outcome("cancelled", reason="replace", scheduled_post_id="sp-old"),
+        intent(minute=5, generation=1, idempotency_key="key-1"),
+        outcome(minute=6, scheduled_post_id="sp-new"),
+        make(ev.PostStatusSeen, identity="p1", status="published", origin="poll", post_id="h-1"),
+    ]
+    state = fold(events)
+    assert state.identity_for("sp-new") == "p1"
+    assert state.identity_for("h-1") == "p1"
+    assert state.identity_for("sp-old") is None
