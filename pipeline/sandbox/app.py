@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from pipeline.sandbox.admin import admin_routes
 from pipeline.sandbox.answers import Answer
+from pipeline.sandbox.clients import async_client
 from pipeline.sandbox.context import Ctx
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.faults import Decision
@@ -46,7 +47,7 @@ class SandboxApp:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        self._client = httpx.AsyncClient(timeout=DELIVERY_TIMEOUT, trust_env=False)
+        self._client = async_client(DELIVERY_TIMEOUT)
         task = asyncio.create_task(self._background())
         try:
             yield

@@ -24,6 +24,7 @@ from pipeline.sandbox.answers import (
     read_api_key,
     retry_after_headers,
 )
+from pipeline.sandbox.clients import async_client
 from pipeline.sandbox.context import Ctx
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.idempotency import KeyInvalid, body_hash, normalize_key, scope_for
@@ -218,7 +219,7 @@ async def _fetch(url: str) -> tuple[str, int]:
     """Downloads a loopback file, reading its type from its first bytes."""
     try:
         async with (
-            httpx.AsyncClient(timeout=FETCH_TIMEOUT, trust_env=False) as client,
+            async_client(FETCH_TIMEOUT) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from pipeline.sandbox.app import create_app
+from pipeline.sandbox.clients import client
 from pipeline.sandbox.clock import parse_iso
 from pipeline.sandbox.config import DEMO_KEY, SandboxConfig, demo_config, load_config_text
 from pipeline.sandbox.engine import Sandbox
@@ -129,7 +130,7 @@ def running_sandbox(
     server = BackgroundServer(create_app(sb))
     server.start()
     key = DEMO_KEY if config.account_for_key(DEMO_KEY) else config.accounts[0].keys[0]
-    admin = httpx.Client(base_url=f"{server.url}/_sandbox", timeout=30.0, trust_env=False)
+    admin = client(f"{server.url}/_sandbox", timeout=30.0)
     try:
         yield SandboxHandle(url=server.url, api_key=key, sandbox=sb, _admin=admin)
     finally:
