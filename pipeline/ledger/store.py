@@ -6,7 +6,7 @@
         ...
         state = ledger.state()
 
-`append` writes whole lines and fsyncs the file (and the directory when the file is new) before
+`append` writes whole lines and fsyncs the file (and, once per Ledger, the directory) before
 returning, so a SIGKILL right after it loses nothing. A crash *during* an append can leave a torn
 last line; reading repairs it (the cut bytes are kept in `events.jsonl.torn-<time>`) and reports
 it. Damage anywhere but the last line cannot come from a crash, so it is an error naming the line.
@@ -85,6 +85,7 @@ class Ledger:
         self._secrets = tuple({f for s in secrets if s for f in (s, json.dumps(s)[1:-1])})
         self._clock = clock
         self._mutex = threading.RLock()
+        self._entry_synced = False
         if not self.directory.is_dir():
             self.directory.mkdir(parents=True, exist_ok=True)
             fsync_directory(self.directory.parent, fsync)
@@ -130,8 +131,7 @@ class Ledger:
                     f"appending to {self.events_path} needs the ledger's lock (Ledger.lock()): "
                     "one writer at a time keeps the log whole"
                 )
-            created = not self.events_path.exists()
-            if not created:
+            if self.events_path.exists():
                 self._repair_tail()  # appending after a torn line would bury it mid-file
             fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC)
             try:
@@ -139,8 +139,11 @@ class Ledger:
                 self._fsync(fd)
             finally:
                 os.close(fd)
-            if created:
+            if not self._entry_synced:
+                # Once per Ledger: the file's directory entry must be durable too, whether this
+                # append created the file or a process that died before syncing it did.
                 fsync_directory(self.directory, self._fsync)
+                self._entry_synced = True
 
     def write_view(self, path: Path, data: bytes) -> None:
         """Atomically replace a derived file (results.csv...) in the ledger directory."""

@@ -51,7 +51,7 @@ def test_appends_are_lines_that_read_back_in_order(tmp_path: Path) -> None:
     assert ledger.state().posts["p1"].status == "scheduled"
 
 
-def test_append_fsyncs_the_file_and_on_creation_the_directory(tmp_path: Path) -> None:
+def test_append_fsyncs_the_file_and_once_the_directory(tmp_path: Path) -> None:
     recorder = FsyncRecorder()
     ledger = Ledger(tmp_path, fsync=recorder)
     with ledger.lock():
@@ -66,6 +66,20 @@ def test_append_fsyncs_the_file_and_on_creation_the_directory(tmp_path: Path) ->
         ledger.append(outcome())
         # The file exists now: only its data needs syncing, and it is synced with all of it.
         assert recorder.calls == [(str(ledger.events_path), ledger.events_path.stat().st_size)]
+    # A later run syncs the directory once more: the run that created the file may have died
+    # before its entry reached the disk.
+    later = FsyncRecorder()
+    reopened = Ledger(tmp_path, fsync=later)
+    with reopened.lock():
+        later.calls.clear()
+        reopened.append(outcome(minute=5))
+        reopened.append(outcome(minute=6))
+    size = reopened.events_path.stat().st_size
+    assert later.calls[:2] == [
+        (str(reopened.events_path), later.calls[0][1]),
+        (str(tmp_path), None),
+    ]
+    assert later.calls[2:] == [(str(reopened.events_path), size)]
 
 
 def test_appending_needs_the_lock(tmp_path: Path) -> None:
