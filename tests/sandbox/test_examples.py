@@ -10,9 +10,8 @@ times), which must be there with the same type; and it must validate against the
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
