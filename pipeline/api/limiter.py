@@ -55,6 +55,9 @@ class ReadLimiter:
                 delay = self._starts[0] + self.window - now
                 self._sleep(delay)
                 waited += delay
+                # The oldest start has left the window now. Dropping it here rather than by
+                # comparing clocks again avoids a float rounding loop (now - start = window - ulp).
+                self._starts.popleft()
 
     def available(self) -> int:
         """Slots free right now (for reports and tests; a later acquire may still wait)."""

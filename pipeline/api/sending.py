@@ -193,10 +193,13 @@ class Sender:
         except httpx.RequestError as exc:
             reached = not isinstance(exc, _NEVER_SENT)
             what = "answer lost" if reached else "not sent"
-            detail = secret.redact(f"{type(exc).__name__}: {exc}")
-            raise TransportFailure(
-                f"{call.label}: {what} ({detail})", may_have_reached=reached
-            ) from exc
+            detail = f"{type(exc).__name__}: {exc}"
+            failure = TransportFailure(
+                f"{call.label}: {what} ({secret.redact(detail)})", may_have_reached=reached
+            )
+            if secret.redact(detail) != detail:  # never chain an error that quotes the key
+                raise failure from None
+            raise failure from exc
         log.debug("%s -> HTTP %d", call.label, response.status_code)
         body = check_answer(
             response, secret=secret, request=call.label, wall_clock=self._wall_clock
