@@ -27,9 +27,21 @@ from tests.sandbox.spec import SpecValidator
 
 SPEC = load_spec()
 MINTED = {
-    "post_id", "scheduled_post_id", "status_url", "publish_id", "container_id", "tweet_id", "url",
-    "permalink", "pin_id", "thread_id", "id", "job_id", "file_id", "checked_at",
-}  # fmt: skip
+    "post_id",
+    "scheduled_post_id",
+    "status_url",
+    "publish_id",
+    "container_id",
+    "tweet_id",
+    "url",
+    "permalink",
+    "pin_id",
+    "thread_id",
+    "id",
+    "job_id",
+    "file_id",
+    "checked_at",
+}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -146,8 +158,12 @@ def test_request_example_gets_its_documented_answer(
 def test_request_examples_cover_the_file() -> None:
     """The generator finds the file's examples: four posts and the media URL on both addresses."""
     names = {(p, n) for p, _, n, _ in request_examples()}
-    assert {n for p, n in names if p == "/posts"} == {"instagramReel", "scheduledTikTok",
-                                                     "linkedinText", "dryRun"}  # fmt: skip
+    assert {n for p, n in names if p == "/posts"} == {
+        "instagramReel",
+        "scheduledTikTok",
+        "linkedinText",
+        "dryRun",
+    }
     assert ("/media", "schema example") in names
     assert ("/api-media-upload", "schema example") in names
 
@@ -195,8 +211,13 @@ ACCEPTED = SPEC["components"]["responses"]["Accepted"]["content"]["application/j
 def test_accepted_processing_example_is_every_youtube_upload(
     validator: SpecValidator, examples: SandboxHandle
 ) -> None:
-    body = {"post": {"accountId": "@myprofile", "platform": "youtube",
-                     "content": {"text": "A video", "mediaID": ["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]}}}  # fmt: skip
+    body = {
+        "post": {
+            "accountId": "@myprofile",
+            "platform": "youtube",
+            "content": {"text": "A video", "mediaID": ["a1b2c3d4-e5f6-7890-abcd-ef1234567890"]},
+        }
+    }
     with api(examples, EXAMPLES_KEY) as client:
         response = client.post("/posts", json=body)
     assert response.status_code == 202
@@ -207,8 +228,13 @@ def test_accepted_processing_example_is_every_youtube_upload(
 def test_accepted_still_publishing_example(
     validator: SpecValidator, examples: SandboxHandle
 ) -> None:
-    body = {"post": {"accountId": "@myprofile", "platform": "linkedin",
-                     "content": {"text": "Slow network #sandbox-slow"}}}  # fmt: skip
+    body = {
+        "post": {
+            "accountId": "@myprofile",
+            "platform": "linkedin",
+            "content": {"text": "Slow network #sandbox-slow"},
+        }
+    }
     with api(examples, EXAMPLES_KEY) as client:
         response = client.post("/posts", json=body)
     assert response.status_code == 202
@@ -232,12 +258,19 @@ def test_accepted_queued_example_after_twenty_posts(validator: SpecValidator) ->
     ):
         platforms = ["x", "linkedin", "threads", "facebook"]
         for index in range(20):
-            body = {"post": {"accountId": "@myprofile", "platform": platforms[index % 4],
-                             "content": {"text": f"post {index}"}}}  # fmt: skip
+            body = {
+                "post": {
+                    "accountId": "@myprofile",
+                    "platform": platforms[index % 4],
+                    "content": {"text": f"post {index}"},
+                }
+            }
             assert client.post("/posts", json=body).status_code == 200
         handle.advance(1)
-        response = client.post("/posts", json={"post": {"accountId": "@myprofile",
-                                                        "platform": "x", "content": {"text": "21"}}})  # fmt: skip
+        response = client.post(
+            "/posts",
+            json={"post": {"accountId": "@myprofile", "platform": "x", "content": {"text": "21"}}},
+        )
     assert response.status_code == 202, response.text
     answer = response.json()
     expected = dict(ACCEPTED["queued"]["value"])

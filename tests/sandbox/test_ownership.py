@@ -29,13 +29,32 @@ def test_accounts_are_kept_apart() -> None:
     ):
         alice_profile = alice.get("/accounts").json()["data"][0]["profile_id"]
         media = alice.post("/media", json={"url": "https://example.com/cat.jpg"}).json()["file_id"]
-        post = alice.post("/posts", json={"post": {"accountId": "@alice", "platform": "x",
-                          "content": {"text": "mine"}}}).json()["status200"]["post_id"]  # fmt: skip
-        waiting = alice.post("/posts", json={"post": {"accountId": "@alice", "platform": "linkedin",
-                             "scheduledFor": later, "content": {"text": "later"}}}).json()["scheduled_post_id"]  # fmt: skip
+        post = alice.post(
+            "/posts",
+            json={"post": {"accountId": "@alice", "platform": "x", "content": {"text": "mine"}}},
+        ).json()["status200"]["post_id"]
+        waiting = alice.post(
+            "/posts",
+            json={
+                "post": {
+                    "accountId": "@alice",
+                    "platform": "linkedin",
+                    "scheduledFor": later,
+                    "content": {"text": "later"},
+                }
+            },
+        ).json()["scheduled_post_id"]
         for _ in range(2):
-            alice.post("/posts", json={"post": {"accountId": alice_profile, "platform": "threads",
-                       "content": {"text": "more"}}})  # fmt: skip
+            alice.post(
+                "/posts",
+                json={
+                    "post": {
+                        "accountId": alice_profile,
+                        "platform": "threads",
+                        "content": {"text": "more"},
+                    }
+                },
+            )
             sandbox.advance(20)
         page = alice.get("/posts", params={"limit": 1}).json()
 
@@ -46,12 +65,26 @@ def test_accounts_are_kept_apart() -> None:
         cancel = bob.delete(f"/posts/{waiting}")
         older_cancel = bob_older.delete(f"/api-posts/{waiting}")
         media_status = bob.get("/media", params={"file_id": media})
-        use_media = bob.post("/posts", json={"post": {"accountId": "@bob", "platform": "instagram",
-                             "content": {"text": "x", "mediaID": [media]}}})  # fmt: skip
-        use_profile = bob.post("/posts", json={"post": {"accountId": alice_profile, "platform": "x",
-                               "content": {"text": "x"}}})  # fmt: skip
-        use_profile_older = bob_older.post("/api-posts", json={"post": {
-            "accountId": "@alice", "platform": "facebook", "content": {"text": "x"}}})  # fmt: skip
+        use_media = bob.post(
+            "/posts",
+            json={
+                "post": {
+                    "accountId": "@bob",
+                    "platform": "instagram",
+                    "content": {"text": "x", "mediaID": [media]},
+                }
+            },
+        )
+        use_profile = bob.post(
+            "/posts",
+            json={"post": {"accountId": alice_profile, "platform": "x", "content": {"text": "x"}}},
+        )
+        use_profile_older = bob_older.post(
+            "/api-posts",
+            json={
+                "post": {"accountId": "@alice", "platform": "facebook", "content": {"text": "x"}}
+            },
+        )
         options = bob.get(f"/accounts/{alice_profile}/options")
         cursor = bob.get("/posts", params={"cursor": page["next_cursor"]})
         still_waiting = alice.get(f"/posts/{waiting}").json()["data"]["status"]

@@ -27,8 +27,11 @@ def test_the_official_sdk_works_against_the_sandbox(tmp_path: Path) -> None:
             assert media["type"] == "image/jpeg" and media["size"] == len(files["photo.jpg"])
             assert s200.get_media(media["file_id"])["status"] == "ready"
 
-            photo = {"accountId": "@demo", "platform": "instagram",
-                     "content": {"text": "A photo", "mediaID": [media["file_id"]]}}  # fmt: skip
+            photo = {
+                "accountId": "@demo",
+                "platform": "instagram",
+                "content": {"text": "A photo", "mediaID": [media["file_id"]]},
+            }
             published = s200.publish(photo)
             assert published.status_code == 200 and published.status200 is not None
             post_id = published.status200.post_id
@@ -46,11 +49,9 @@ def test_the_official_sdk_works_against_the_sandbox(tmp_path: Path) -> None:
             assert again.raw == first.raw
 
             listed = {item["id"] for item in s200.iter_posts(page_size=2)}
-            assert {
-                post_id,
-                first.status200.post_id,
-                scheduled.status200.scheduled_post_id,
-            } <= listed  # type: ignore[union-attr]
+            assert first.status200 is not None and scheduled.status200 is not None
+            expected = {post_id, first.status200.post_id, scheduled.status200.scheduled_post_id}
+            assert expected <= listed
             assert len(listed) == 3  # the replay posted nothing
 
             cancelled = s200.cancel(scheduled)

@@ -40,15 +40,28 @@ def test_post_throttle_is_per_account_and_network(sandbox: SandboxHandle) -> Non
 
 
 def test_scheduling_requests_count_and_profiles_share_the_window() -> None:
-    with running_sandbox(TWO_ACCOUNTS) as sandbox:
-        with api(sandbox, "rl_first") as first, api(sandbox, "rl_second") as second:
-            body = {"post": {"accountId": "@one", "platform": "threads",
-                             "scheduledFor": _later(), "content": {"text": "later"}}}  # fmt: skip
-            assert first.post("/posts", json=body).status_code == 202
-            now = {"post": {"accountId": "@two", "platform": "threads", "content": {"text": "now"}}}
-            other_profile = first.post("/posts", json=now)
-            other_account = second.post("/posts", json={"post": {"accountId": "@other",
-                                        "platform": "threads", "content": {"text": "mine"}}})  # fmt: skip
+    with (
+        running_sandbox(TWO_ACCOUNTS) as sandbox,
+        api(sandbox, "rl_first") as first,
+        api(sandbox, "rl_second") as second,
+    ):
+        body = {
+            "post": {
+                "accountId": "@one",
+                "platform": "threads",
+                "scheduledFor": _later(),
+                "content": {"text": "later"},
+            }
+        }
+        assert first.post("/posts", json=body).status_code == 202
+        now = {"post": {"accountId": "@two", "platform": "threads", "content": {"text": "now"}}}
+        other_profile = first.post("/posts", json=now)
+        other_account = second.post(
+            "/posts",
+            json={
+                "post": {"accountId": "@other", "platform": "threads", "content": {"text": "mine"}}
+            },
+        )
     assert other_profile.status_code == 429  # account x network, not profile
     assert other_account.status_code == 200
 
