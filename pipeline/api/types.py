@@ -79,6 +79,10 @@ class AcceptedKind(enum.StrEnum):
     OTHER = "other"  # a code this client does not know yet: still accepted, never resent
 
 
+_KIND_BY_CODE = {
+    k.value: k for k in AcceptedKind if k not in (AcceptedKind.PROCESSING, AcceptedKind.OTHER)
+}
+
 #: Keys in a network's `data` that hold its own id, most specific first (OpenAPI PublishResult).
 _NETWORK_ID_KEYS = ("tweet_id", "pin_id", "thread_id", "video_id", "publish_id", "container_id")
 
@@ -179,7 +183,7 @@ class Accepted:
         if code is None:
             kind = AcceptedKind.PROCESSING
         else:
-            kind = next((k for k in AcceptedKind if k.value == code), AcceptedKind.OTHER)
+            kind = _KIND_BY_CODE.get(code, AcceptedKind.OTHER)
         return cls(
             http_status=status,
             kind=kind,
