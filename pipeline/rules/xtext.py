@@ -135,33 +135,69 @@ def _trie_regex(node: _Node, escape: Callable[[int], str] = _astral_escape) -> s
     return "|".join(branches)
 
 
-def _emoji_regex(sequences: list[str]) -> re.Pattern[str]:
-    root = _trie(sequences)
-    # A cheap guard first, so that the big alternation runs only where an emoji can start.
-    # Python's regex engine tests a BMP class in O(1) but astral ranges one by one, so astral
-    # starts are covered by one range (all emoji live in U+1F000-U+1FAFF), the trie decides.
-    # Code points that are no emoji alone (keycap bases #*0-9) also need a possible second code
-    # point, so digits and hashtags do not wake the trie up.
-    bmp = [cp for cp in root.children if cp <= 0xFFFF]
-    astral = [cp for cp in root.children if cp > 0xFFFF]
-    alone = [cp for cp in bmp if root.children[cp].terminal]
-    starts = [cp for cp in bmp if not root.children[cp].terminal]
-    seconds = [cp for cp in starts for cp in root.children[cp].children]
-    astral_range = f"\\U{min(astral):08X}-\\U{max(astral):08X}"
-    guard = f"(?={_cls(alone)[:-1]}{astral_range}]|{_cls(starts)}{_cls(seconds)})"
-    return re.compile(f"{guard}(?:{_trie_regex(root)})")
+class _EmojiFinder:
+    """Finds emoji sequences left to right, longest first, as twitter-text's regex does.
+
+    A single character class finds candidate positions quickly (Python's regex engine skips
+    ahead on a leading class), and only there the trie-shaped regex runs. Astral starts are
+    one range in that class (all emoji live in U+1F000-U+1FAFF; astral ranges are tested one by
+    one, BMP ones in O(1)); the trie decides. Starts that are no emoji alone (the keycap bases
+    #*0-9) are found through their second code point, so digits and hashtags stay cheap.
+    """
+
+    def __init__(self, sequences: list[str]) -> None:
+        root = _trie(sequences)
+        bmp = [cp for cp in root.children if cp <= 0xFFFF]
+        astral = [cp for cp in root.children if cp > 0xFFFF]
+        alone = [cp for cp in bmp if root.children[cp].terminal]
+        starts = [cp for cp in bmp if not root.children[cp].terminal]
+        seconds = sorted({cp for start in starts for cp in root.children[start].children})
+        if set(seconds) & set(root.children):
+            raise ValueError("emoji data: a keycap-like second code point also starts an emoji")
+        astral_range = f"\\U{min(astral):08X}-\\U{max(astral):08X}"
+        self._candidate = re.compile(f"{_cls(alone + seconds)[:-1]}{astral_range}]")
+        self._trie = re.compile(_trie_regex(root))
+        self._starts = frozenset(map(chr, starts))
+        self._seconds = frozenset(map(chr, seconds))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        position = 0
+        while (hit := self._candidate.search(text, position)) is not None:
+            start = hit.start()
+            if text[start] in self._seconds:
+                if start > position and text[start - 1] in self._starts:
+                    start -= 1
+                else:
+                    position = start + 1
+                    continue
+            match = self._trie.match(text, start)
+            if match is None:
+                position = hit.start() + 1
+            else:
+                found.append((start, match.end()))
+                position = match.end()
+        return found
 
 
 _ALL_EMOJI = emoji_sequences(xtext_data.EMOJI_V12 + " " + xtext_data.EMOJI_NEWER)
-_EMOJI = _emoji_regex(_ALL_EMOJI)
+_EMOJI = _EmojiFinder(_ALL_EMOJI)
 _HEAVY = re.compile(_cls(LIGHT_RANGES, negate=True))
 _HEAVY_RUN = re.compile(_HEAVY.pattern + "+")
 # Emoji made only of weight-1 code points (©, ®): the fast path must not miss them.
 _LIGHT_EMOJI = [ord(s) for s in _ALL_EMOJI if len(s) == 1 and not _HEAVY.match(s)]
+
+
+def _light_code_points() -> list[int]:
+    return [cp for first, last in LIGHT_RANGES for cp in range(first, last + 1)]
+
+
 # Any URL has a domain "label." followed by a TLD starting with a letter of some script; so a
 # dot followed by anything but a space, digit or ASCII punctuation is the only way in.
 _URL_HINT = re.compile(r"\.[^\s0-9!-/:-@\[-`{-~]")
-_HEAVY_OR_LIGHT_EMOJI = re.compile(f"{_HEAVY.pattern}|{_cls(_LIGHT_EMOJI)}")
+_HEAVY_OR_LIGHT_EMOJI = re.compile(
+    _cls(_runs(sorted(set(_light_code_points()) - set(_LIGHT_EMOJI))), negate=True)
+)
 _LINE_ENDINGS = re.compile(r"\r\n|\r|\n")
 _INVALID = re.compile("[\ufffe\ufeff\uffff]")
 
@@ -203,9 +239,7 @@ def _full_length(text: str, emoji: bool) -> int:
     # emoji, and an entity starting inside an earlier one is skipped, as in twitter-text's loop.
     entities = [(start, 0, size, URL_WEIGHT) for start, size in _urls(text)]
     if emoji:
-        entities += [
-            (m.start(), 1, m.end() - m.start(), EMOJI_WEIGHT) for m in _EMOJI.finditer(text)
-        ]
+        entities += [(a, 1, b - a, EMOJI_WEIGHT) for a, b in _EMOJI.spans(text)]
     total = _base(text, 0, len(text))
     position = 0
     for start, _, size, weight in sorted(entities):
@@ -266,19 +300,33 @@ _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
 
 
-# A URL holds no space, so only the space-separated words with a URL hint need the (slow) full
-# regex; each is searched from the space before it, whose role as the URL's preceding character
-# matches the whole-text search.
-_URL_WORD = re.compile(f"(?<![^{_SPACES}])[^{_SPACES}]*?{_URL_HINT.pattern}[^{_SPACES}]*")
+# A URL holds no space, so only the space-free runs ("words") around a URL hint need the slow
+# full regex; each is searched from the character before it, whose role as the URL's preceding
+# character is the same as in a whole-text search. Runs are found from each hint outwards (in
+# the reversed text for the start), which is cheaper than scanning every word.
+_RUN = re.compile(f"[^{_SPACES}]*")
+
+
+def _run_end(text: str, position: int) -> int:
+    match = _RUN.match(text, position)
+    return position if match is None else match.end()
 
 
 def _urls(text: str) -> list[tuple[int, int]]:
     """(start, characters the counter skips) for each URL twitter-text extracts from `text`."""
     found: list[list[int]] = []
-    for word in _URL_WORD.finditer(text):
-        if len(_URL_HINT.findall(text, word.start(), word.end())) > MAX_URL_HINTS_PER_WORD:
+    covered = 0
+    reverse = ""
+    for hint in _URL_HINT.finditer(text):
+        dot = hint.start()
+        if dot < covered:
             continue
-        for match in _EXTRACT_URL.finditer(text, max(word.start() - 1, 0), word.end()):
+        reverse = reverse or text[::-1]
+        start = len(text) - _run_end(reverse, len(text) - dot)
+        covered = _run_end(text, dot)
+        if len(_URL_HINT.findall(text, start, covered)) > MAX_URL_HINTS_PER_WORD:
+            continue
+        for match in _EXTRACT_URL.finditer(text, max(start - 1, 0), covered):
             _collect(match, found)
     return [(start, size) for start, size in found]
 
