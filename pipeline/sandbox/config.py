@@ -17,6 +17,7 @@ import yaml
 
 from pipeline.model import PLATFORMS
 from pipeline.sandbox.clock import parse_iso
+from pipeline.sandbox.faults import FaultSpecError, check_spec
 from pipeline.sandbox.ids import is_uuid, profile_uuid
 
 DEMO_KEY = "rl_sandbox_demo"
@@ -304,11 +305,16 @@ def load_config_data(data: Mapping[str, Any]) -> SandboxConfig:
         stand_in_image_bytes=int(sizes.get("image", 2_048_576)),
         stand_in_video_bytes=int(sizes.get("video", 5_242_880)),
         import_bytes_per_second=int(data.get("import_bytes_per_second", 50_000_000)),
-        faults={
-            str(k): dict(_mapping(v, f"faults.{k}")) for k, v in (data.get("faults") or {}).items()
-        },
+        faults=_faults(data.get("faults") or {}),
         processing_seconds=processing,
     )
+
+
+def _faults(raw: Any) -> dict[str, dict[str, Any]]:
+    try:
+        return check_spec(_mapping(raw, "faults"))
+    except FaultSpecError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _check_unique(accounts: tuple[AccountConfig, ...]) -> None:

@@ -58,7 +58,11 @@ class Sandbox:
                 start_at, time_scale=time_scale, real_time=real_time
             )
             self.state.set_meta("clock_offset", self.clock.offset)
-        self.ids = IdSource(seed)
+        # Each start of the same state file gets its own id stream: a restart must not mint the
+        # ids of the first run again (a fresh state still replays exactly for the same seed).
+        starts = int(self.state.meta.get("starts", 0))
+        self.state.set_meta("starts", starts + 1)
+        self.ids = IdSource(seed if starts == 0 else seed * 1_000_003 + starts)
         self.idempotency = Idempotency(self.state, self.clock)
         self.throttles = Throttles(self.state, self.clock)
         self.faults = Faults(config.faults, seed)
@@ -92,7 +96,9 @@ class Sandbox:
         return now
 
     def reset(self) -> None:
+        starts = self.state.meta.get("starts", 1)
         self.state.reset()
+        self.state.set_meta("starts", starts)
         self.throttles.reset()
         self.faults.reset()
         self.state.set_meta("clock_offset", self.clock.offset)

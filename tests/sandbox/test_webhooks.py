@@ -63,7 +63,9 @@ class Receiver:
 def receiving(statuses: list[int] | None = None) -> Iterator[tuple[Receiver, str]]:
     receiver = Receiver(list(statuses or []))
     server = ThreadingHTTPServer(("127.0.0.1", 0), receiver.handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield receiver, f"http://127.0.0.1:{server.server_address[1]}/hooks/status200"
