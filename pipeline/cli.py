@@ -2,51 +2,34 @@
 
 Exit codes (documented in README): 0 success (warnings allowed unless --strict), 1 problems
 found or a run failed, 2 usage error (bad flag, missing path, bad configuration value).
+Commands are imported when chosen, so `pipeline --help` stays quick.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
 import sys
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.calendar import MissingPath
-from pipeline.config import load_config
-from pipeline.ledger.store import Ledger
-from pipeline.model import LedgerPost
-from pipeline.plan import PlanOptions
-from pipeline.planning import PlanResult, build_plan
-from pipeline.report import FORMATS, render_github, render_json, render_markdown, render_text
-from pipeline.report.plan import render_plan_json, render_plan_text
-from pipeline.validation import ValidationResult, validate
+from pipeline.commands.common import EXIT_USAGE, UsageError
+from pipeline.sandbox import cli as sandbox_cli
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "markdown", "github")
 
-
-class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit code 2."""
-
-
-def parse_now(text: str | None) -> datetime:
-    """`--now`: rehearse as if it were another time (e.g. a sandbox started with --start-at)."""
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--now {text!r}: expected an ISO time such as 2026-12-01T09:00Z"
-        ) from None
-    if value.tzinfo is None:
-        raise UsageError(f"--now {text!r}: add a time zone, e.g. Z or +01:00")
-    return value.astimezone(UTC)
+#: command -> (module, function) under pipeline.commands
+COMMANDS = {
+    "validate": ("validate", "validate_command"),
+    "plan": ("plan", "plan_command"),
+    "publish": ("publish", "publish_command"),
+    "status": ("status", "status_command"),
+    "report": ("report", "report_command"),
+    "run": ("run", "run_command"),
+}
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _calendar_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="calendar files or directories")
     parser.add_argument("--config", metavar="FILE", help="pipeline.yaml to use (default: found)")
     parser.add_argument(
@@ -56,10 +39,29 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _plan_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ledger", metavar="DIR", help="results ledger (default: ledger/ at the project's top)"
+    )
+    parser.add_argument(
+        "--prune", action="store_true", help="cancel posts removed from the calendar"
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave invalid entries out (and keep what the service holds for them) instead of "
+        "refusing to go on",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="send posts that failed earlier again"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline",
         description="Validate, plan and publish content calendars to the Status 200 Uploads API.",
+        epilog="Exit codes: 0 ok, 1 problems found or a run failed, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"pipeline {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -70,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check calendars against every platform's rules. Exit 0: no errors; "
         "1: errors (or warnings with --strict); 2: usage error.",
     )
-    _common(p)
+    _calendar_args(p)
+    p.add_argument("--ledger", metavar="DIR", help="posts this ledger already sent may be past")
     p.add_argument(
         "--format",
         choices=("auto", *FORMATS),
@@ -79,7 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
-    p.set_defaults(func=cmd_validate)
 
     p = commands.add_parser(
         "plan",
@@ -87,152 +89,41 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare the calendars with the ledger and show the diff, like terraform "
         "plan, with how long submitting takes under the API's throttles. Sends nothing.",
     )
-    _common(p)
-    _plan_flags(p)
+    _calendar_args(p)
+    _plan_args(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--all", action="store_true", help="also list unchanged posts")
-    p.set_defaults(func=cmd_plan)
-    return parser
 
-
-def _plan_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--ledger", metavar="DIR", help="results ledger (default: ledger/ in the project)"
+    p = commands.add_parser(
+        "publish",
+        help="schedule the calendar's posts on the API (exactly once; safe to re-run)",
+        description="Validate, plan, then upload each media file once and submit every post "
+        "with its future time, recording every attempt in the ledger. Re-running never posts "
+        "twice. Needs STATUS200_API_KEY (and STATUS200_BASE_URL for a sandbox).",
     )
-    p.add_argument("--prune", action="store_true", help="cancel posts removed from the calendar")
+    _calendar_args(p)
+    _plan_args(p)
     p.add_argument(
-        "--skip-invalid",
+        "--dry-run",
         action="store_true",
-        help="leave invalid entries out instead of refusing to go on",
+        help="send every post as an API dry run: every check, nothing published or recorded",
     )
-    p.add_argument("--retry-failed", action="store_true", help="send failed posts again")
-
-
-def _load(args: argparse.Namespace) -> ValidationResult:
-    now = parse_now(args.now)
-    if args.config and not os.path.isfile(args.config):
-        raise UsageError(f"--config {args.config}: no such file")
-    config = load_config(args.paths[0], args.config)
-    try:
-        return validate(args.paths, config, now)
-    except MissingPath as exc:
-        raise UsageError(f"{exc.args[0]}: no such file or directory") from None
-
-
-def _write(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
-
-
-def _append_step_summary(markdown: str) -> None:
-    """Under GitHub Actions the markdown report also goes to the job summary page."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    result = _load(args)
-    summary = result.summary()
-    fmt = args.format
-    if fmt == "auto":
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    renderers: dict[str, Callable[..., str]] = {
-        "text": lambda d, s: render_text(d, s, color=args.output is None and _color(sys.stdout)),
-        "json": render_json,
-        "markdown": render_markdown,
-        "github": render_github,
-    }
-    _write(renderers[fmt](result.diagnostics, summary), args.output)
-    _append_step_summary(render_markdown(result.diagnostics, summary))
-    failed = summary["errors"] > 0 or (args.strict and summary["warnings"] > 0)
-    return EXIT_PROBLEMS if failed else EXIT_OK
-
-
-def _ledger_dir(args: argparse.Namespace, result: ValidationResult) -> str:
-    return args.ledger or os.path.join(result.config.root, "ledger")
-
-
-def _read_ledger(directory: str) -> dict[str, LedgerPost]:
-    """The ledger's posts, without creating or locking anything (plan is read-only)."""
-    if not os.path.exists(os.path.join(directory, "events.jsonl")):
-        return {}
-    return dict(Ledger(directory).state().posts)
-
-
-def intervals(result: ValidationResult) -> tuple[float, float]:
-    """Post and media intervals: environment first (a sandbox prints them), then pipeline.yaml."""
-    values = []
-    for env, key in (
-        ("STATUS200_POST_INTERVAL", "post_interval"),
-        ("STATUS200_MEDIA_INTERVAL", "media_interval"),
-    ):
-        raw = os.environ.get(env) or result.config.publish.get(key) or 20
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise UsageError(f"{env}/{key}: {raw!r} is not a number of seconds") from None
-        if value < 0:
-            raise UsageError(f"{env}/{key}: must not be negative")
-        values.append(value)
-    return values[0], values[1]
-
-
-def _plan(args: argparse.Namespace, result: ValidationResult) -> PlanResult:
-    post_interval, media_interval = intervals(result)
-    ledger = _read_ledger(_ledger_dir(args, result))
-    imported: frozenset[str] = frozenset()  # known once the publisher records imports
-    opts = PlanOptions(
-        now=result.now,
-        post_interval=post_interval,
-        media_interval=media_interval,
-        prune=args.prune,
-        retry_failed=args.retry_failed,
-        imported_media=imported,
+    p.add_argument(
+        "--yes", "-y", action="store_true", help="no confirmation (required off a terminal)"
     )
-    return build_plan(result, ledger, opts, skip_invalid=args.skip_invalid)
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
+    p = commands.add_parser(
+        "status",
+        help="summarise the ledger: posts by status, problems, latest figures",
+        description="Summarise the results ledger (no API calls).",
+    )
+    p.add_argument("--ledger", metavar="DIR", default="ledger", help="the ledger (default ledger/)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    result = _load(args)
-    planned = _plan(args, result)
-    if result.diagnostics and not args.json:
-        sys.stderr.write(
-            render_text(result.diagnostics, result.summary(), color=_color(sys.stderr))
-        )
-    if args.json:
-        sys.stdout.write(render_plan_json(planned.plan, planned.skipped))
-    else:
-        summary = result.summary()
-        header = (
-            f"Plan for {summary['files']} calendar file(s): {summary['entries']} entries, "
-            f"{summary['posts']} posts; ledger {_ledger_dir(args, result)}"
-        )
-        sys.stdout.write(
-            render_plan_text(
-                planned.plan,
-                header=header,
-                skipped=planned.skipped,
-                show_unchanged=args.all,
-                color=_color(sys.stdout),
-            )
-        )
-    if planned.blocked:
-        print(
-            f"pipeline plan: {len(result.errors)} error(s) in the calendars: nothing would be "
-            "sent until they are fixed (or use --skip-invalid)",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEMS
-    return EXIT_OK
-
-
-def _color(stream: Any) -> bool:
-    return bool(stream.isatty()) and "NO_COLOR" not in os.environ
+    sandbox_cli.add_parser(commands)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -241,12 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == "sandbox":
+        return sandbox_cli.run(args)
+    module_name, function = COMMANDS[args.command]
+    command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
     try:
-        code: int = args.func(args)
+        code: int = command(args)
     except UsageError as exc:
         print(f"pipeline {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"pipeline {args.command}: interrupted", file=sys.stderr)
         return 130
     return code

@@ -7,6 +7,7 @@ like any other, pointing at its lines.
     timezone: Europe/Berlin          # for posts that name none
     date_format: us                  # numeric dates in CSV exports: us | eu | strftime pattern
     media_base_url: https://cdn.example.com/   # local media -> public URLs for the API to fetch
+    media_root: schedules/media                # the folder media_base_url serves (default: top)
     plan: {tier: beginner, daily: 20}          # or {tier: free, monthly: 30}
     defaults: {account: "@brand", tiktok: {privacyLevel: PUBLIC_TO_EVERYONE}}
     rules: {instagram.reel: {video_max_s: 90}}
@@ -31,7 +32,16 @@ from pipeline.rules.options import did_you_mean
 from pipeline.rules.table import RulesTable
 
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml")
-KEYS = ("timezone", "date_format", "media_base_url", "plan", "defaults", "rules", "publish")
+KEYS = (
+    "timezone",
+    "date_format",
+    "media_base_url",
+    "media_root",
+    "plan",
+    "defaults",
+    "rules",
+    "publish",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,7 @@ class ProjectConfig:
     timezone: str | None = None
     date_format: str | None = None
     media_base_url: str | None = None
+    media_root: str | None = None  # relative to root; media_base_url serves this folder
     plan: PlanSettings | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -132,6 +143,10 @@ def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectCon
     if media_base_url is not None and not str(media_base_url).startswith(("https://", "http://")):
         bad("media_base_url must be an http(s) URL", "e.g. https://cdn.example.com/media/")
         media_base_url = None
+    media_root = data.get("media_root")
+    if media_root is not None and (not isinstance(media_root, str) or os.path.isabs(media_root)):
+        bad("media_root must be a folder relative to the project, e.g. schedules/media")
+        media_root = None
     plan = _plan(data.get("plan"), bad)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
@@ -155,6 +170,7 @@ def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectCon
         timezone=None if tz is None else str(tz),
         date_format=None if date_format is None else str(date_format),
         media_base_url=None if media_base_url is None else str(media_base_url),
+        media_root=media_root,
         plan=plan,
         defaults=defaults,
         rules=rules,

@@ -205,8 +205,10 @@ class LedgerPost:
     """What the ledger knows of one planned post, folded from its events.
 
     `post_id` is what `results.csv` shows: the API's `scheduled_post_id`, or `post_id` for a post
-    published at once. `generation` counts how many times this identity was cancelled (replaced or
-    pruned), so a post changed back to an earlier content still gets a fresh Idempotency-Key.
+    published at once. `generation` goes up each time this identity starts afresh: cancelled
+    (replaced or pruned), or proven absent by reconciliation. It is part of the Idempotency-Key,
+    so a post changed back to earlier content, or re-sent after its first request was lost, never
+    meets an old key's stored answer.
     """
 
     identity: str

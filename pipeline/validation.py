@@ -6,8 +6,9 @@ The one place that wires the pure rules to the file system; `pipeline validate`,
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,13 @@ from pipeline.calendar import LoadResult, load_calendars
 from pipeline.calendar.schema import SchemaContext
 from pipeline.config import ProjectConfig
 from pipeline.media_probe import MediaProbe
-from pipeline.model import Diagnostic, Entry
+from pipeline.model import Diagnostic, Entry, LedgerPost
+from pipeline.plan import identity
 from pipeline.rules import check_entries
 from pipeline.rules.context import CheckContext, MediaFacts
+
+#: "Too late" codes that do not apply to posts the service already has.
+_PAST_CODES = frozenset({"E403", "E404"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +71,30 @@ def probe_media(entries: Sequence[Entry], probe: MediaProbe) -> dict[str, MediaF
     return facts
 
 
+def _already_sent(entry: Entry, recorded: Mapping[str, LedgerPost]) -> bool:
+    """Every platform of this entry went to the service (a past time is then history, not an
+    error: calendars keep their published posts)."""
+    for platform in entry.platforms:
+        rec = recorded.get(identity(entry, platform))
+        if rec is None or rec.status == "deferred":
+            return False
+    return True
+
+
 def validate(
     paths: Sequence[str],
     config: ProjectConfig,
     now: datetime,
     probe: MediaProbe | None = None,
+    recorded: Mapping[str, LedgerPost] | None = None,
 ) -> ValidationResult:
+    """`recorded`: the ledger's posts, when there is one; entries already sent may be past."""
     ctx = SchemaContext(
         project_root=config.root,
         timezone=config.timezone,
         date_format=config.date_format,
         defaults=config.defaults,
+        config_file=os.path.relpath(config.path) if config.path else "pipeline.yaml",
     )
     loaded: LoadResult = load_calendars(paths, ctx)
     media = probe_media(loaded.entries, probe or MediaProbe())
@@ -86,6 +104,13 @@ def validate(
         *loaded.diagnostics,
         *check_entries(loaded.entries, check_ctx),
     ]
+    if recorded:
+        sent = {
+            (e.source.file, e.source.line) for e in loaded.entries if _already_sent(e, recorded)
+        }
+        diagnostics = [
+            d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)
+        ]
     diagnostics.sort(key=Diagnostic.sort_key)
     notes = []
     if config.plan is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.calendar.csv_source import read_csv
 from pipeline.calendar.raw import RawCalendar
-from pipeline.calendar.schema import SchemaContext, build_entry, platform_name
+from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
 from pipeline.calendar.yaml_source import read_yaml
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
@@ -118,31 +118,28 @@ def read_calendar(path: str) -> RawCalendar:
 def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
     """Every calendar under `paths` -> entries; ids must be unique across all of them."""
     files = discover(paths)
+    project, diagnostics = prepare_defaults(
+        ctx.defaults,
+        Defaults(timezone=ctx.timezone),
+        file=ctx.config_file,
+        line=0,
+        date_format=ctx.date_format,
+    )
     entries: list[Entry] = []
-    diagnostics: list[Diagnostic] = []
     first_seen: dict[str, str] = {}
     for path in files:
         calendar = read_calendar(path)
         diagnostics.extend(calendar.diagnostics)
-        defaults = calendar.defaults
-        for key in defaults:
-            if key not in ("timezone", "account", "platforms", "date_format") and not _is_block(
-                key
-            ):
-                diagnostics.append(
-                    make(
-                        "E104",
-                        calendar.file,
-                        calendar.defaults_line,
-                        f"defaults: unknown key {key!r}",
-                        hint="defaults take timezone, account, platforms and "
-                        "per-platform option blocks",
-                    )
-                )
+        defaults, problems = prepare_defaults(
+            calendar.defaults,
+            project,
+            file=calendar.file,
+            line=calendar.defaults_line,
+            date_format=calendar.date_format,
+        )
+        diagnostics.extend(problems)
         for record in calendar.records:
-            entry, problems = build_entry(
-                record, defaults, calendar.date_format, calendar.directory, ctx
-            )
+            entry, problems = build_entry(record, defaults, calendar.directory, ctx.project_root)
             diagnostics.extend(problems)
             if entry is None:
                 continue
@@ -162,7 +159,3 @@ def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
                 first_seen[entry.id] = str(entry.source)
             entries.append(entry)
     return LoadResult(entries, diagnostics, [display_path(f) for f in files])
-
-
-def _is_block(key: str) -> bool:
-    return platform_name(key)[0] is not None

@@ -38,8 +38,9 @@ POST_KEYS = (
     "clip_index",
     *PLATFORMS,
 )
-DEFAULT_KEYS = ("timezone", "account", "platforms", *PLATFORMS)
+DEFAULT_KEYS = ("timezone", "account", "platforms", "date_format", *PLATFORMS)
 IGNORED_KEYS = ("notes", "note", "comment", "comments")
+PLATFORM_SET = frozenset(PLATFORMS)
 PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "yt": "youtube"}
 
 
@@ -51,6 +52,7 @@ class SchemaContext:
     timezone: str | None = None
     date_format: str | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    config_file: str = "pipeline.yaml"
 
 
 class _Collector:
@@ -112,12 +114,78 @@ def platform_name(name: str) -> tuple[str | None, str]:
     return None, (f"did you mean {guess!r}? " if guess else "") + "known: " + ", ".join(PLATFORMS)
 
 
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """A file's defaults layered over the project's, checked once rather than once per post."""
+
+    platforms: Any = None
+    timezone: str | None = None
+    accounts: tuple[Any, ...] = ()  # raw `account` values, lowest precedence first
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    date_pattern: str | None = None
+
+
+def prepare_defaults(
+    raw: Mapping[str, Any],
+    base: Defaults,
+    *,
+    file: str,
+    line: int,
+    date_format: str | None = None,
+) -> tuple[Defaults, list[Diagnostic]]:
+    """Check a `defaults:` block (a file's, or pipeline.yaml's) and layer it over `base`."""
+    out = _Collector(RawRecord(file, line, dict(raw)), None)
+    for key in raw:
+        if key not in DEFAULT_KEYS and str(key).lower() not in PLATFORM_SET:
+            guess = did_you_mean(str(key), DEFAULT_KEYS)
+            out.add(
+                "E104",
+                f"defaults: unknown key {key!r}",
+                hint=(f"did you mean {guess!r}? " if guess else "")
+                + "defaults take timezone, account, platforms and per-platform option blocks",
+            )
+    options = {p: dict(block) for p, block in base.options.items()}
+    for key, block in raw.items():
+        platform = str(key).lower()
+        if platform not in PLATFORM_SET or block is None:
+            continue
+        if not isinstance(block, dict):
+            out.add("E105", f"defaults.{key}: must be a mapping of options")
+            continue
+        merged = options.setdefault(platform, {})
+        for name, value in block.items():
+            checked = _option(platform, str(name), value, False, out, None)
+            if checked is not None:
+                merged[checked[0]] = checked[1]
+    pattern = base.date_pattern
+    if date_format is not None:
+        try:
+            pattern = times.resolve_date_format(date_format)
+        except times.TimeProblem as problem:
+            out.add(problem.code, f"date_format: {problem.message}", hint=problem.hint)
+    tz = _text(raw.get("timezone"))
+    if tz is not None:
+        try:
+            times.zone(tz)
+        except times.TimeProblem as problem:
+            out.add(problem.code, f"defaults.timezone: {problem.message}", hint=problem.hint)
+            tz = None
+    account = raw.get("account")
+    prepared = Defaults(
+        platforms=raw.get("platforms", base.platforms),
+        timezone=tz or base.timezone,
+        accounts=(*base.accounts, account) if account is not None else base.accounts,
+        options=options,
+        date_pattern=pattern,
+    )
+    return prepared, out.items
+
+
 def build_entry(
     record: RawRecord,
-    file_defaults: Mapping[str, Any],
-    date_format: str | None,
+    defaults: Defaults,
     directory: str,
-    ctx: SchemaContext,
+    project_root: str,
 ) -> tuple[Entry | None, list[Diagnostic]]:
     """Turn one raw record into an entry (None when it is too broken to check further)."""
     fields = record.fields
@@ -128,11 +196,11 @@ def build_entry(
         out.add("E105", "id must be text or a number", key="id")
     _check_keys(fields, out)
 
-    platforms = _platforms(fields, file_defaults, ctx.defaults, out)
-    accounts = _accounts(fields, file_defaults, ctx.defaults, platforms, out)
-    options = _options(record, fields, file_defaults, ctx.defaults, platforms, out)
-    when = _when(fields, file_defaults, date_format, ctx, out)
-    media = _media(fields, directory, ctx.project_root, out)
+    platforms = _platforms(fields, defaults, out)
+    accounts = _accounts(fields, defaults, platforms, out)
+    options = _options(record, fields, defaults, platforms, out)
+    when = _when(fields, defaults, out)
+    media = _media(fields, directory, project_root, out)
     clip = _clip(fields, out)
 
     text = fields.get("text")
@@ -185,8 +253,7 @@ def _check_keys(fields: Mapping[str, Any], out: _Collector) -> None:
     for key in fields:
         if key in POST_KEYS or key in IGNORED_KEYS or key.startswith("_"):
             continue
-        known, _ = platform_name(key)
-        if known:  # `Instagram:` written with a capital letter
+        if key.lower() in PLATFORM_SET:  # `Instagram:` written with a capital letter
             continue
         guess = did_you_mean(key, POST_KEYS)
         if guess:
@@ -200,40 +267,46 @@ def _check_keys(fields: Mapping[str, Any], out: _Collector) -> None:
             )
 
 
-def _platforms(
-    fields: Mapping[str, Any],
-    file_defaults: Mapping[str, Any],
-    project_defaults: Mapping[str, Any],
-    out: _Collector,
-) -> list[str]:
+def _platforms(fields: Mapping[str, Any], defaults: Defaults, out: _Collector) -> list[str]:
     raw = fields.get("platforms", fields.get("platform"))
     key = "platforms" if "platforms" in fields else "platform"
     if raw is None:
-        raw = file_defaults.get("platforms", project_defaults.get("platforms"))
+        raw = defaults.platforms
     if raw is None or raw == [] or raw == "":
         out.add("E103", "no platforms for this post", hint="add platforms: [instagram, x]", key=key)
         return []
+    names = tuple(raw) if isinstance(raw, list) else raw
+    try:
+        result, unknown = _parse_platforms(names)
+    except TypeError:  # an unhashable value, e.g. a mapping
+        out.add("E105", "platforms must be a list of platform names", key=key)
+        return []
+    for name, hint in unknown:
+        out.add("E107", f"unknown platform {name!r}", hint=hint, key=key)
+    return list(result)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_platforms(raw: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Known platforms and (unknown name, hint) pairs; cached, as calendars repeat the same sets."""
     result: list[str] = []
-    for name in _split(raw, ";,"):
+    unknown = []
+    for name in _split(list(raw) if isinstance(raw, tuple) else raw, ";,"):
         known, hint = platform_name(name)
         if known is None:
-            out.add("E107", f"unknown platform {name!r}", hint=hint, key=key)
+            unknown.append((name, hint))
         elif known not in result:
             result.append(known)
-    return result
+    return tuple(result), tuple(unknown)
 
 
 def _accounts(
-    fields: Mapping[str, Any],
-    file_defaults: Mapping[str, Any],
-    project_defaults: Mapping[str, Any],
-    platforms: list[str],
-    out: _Collector,
+    fields: Mapping[str, Any], defaults: Defaults, platforms: list[str], out: _Collector
 ) -> dict[str, str]:
     accounts: dict[str, str] = {}
     # Lowest precedence first; each layer's plain handle (or `default`) applies to every platform.
-    for layer, key in ((project_defaults, None), (file_defaults, None), (fields, "account")):
-        raw = layer.get("account")
+    layers = [(raw, None) for raw in defaults.accounts] + [(fields.get("account"), "account")]
+    for raw, key in layers:
         if raw is None:
             continue
         if isinstance(raw, dict):
@@ -270,42 +343,31 @@ def _accounts(
 def _options(
     record: RawRecord,
     fields: Mapping[str, Any],
-    file_defaults: Mapping[str, Any],
-    project_defaults: Mapping[str, Any],
+    defaults: Defaults,
     platforms: list[str],
     out: _Collector,
 ) -> dict[str, dict[str, Any]]:
-    result: dict[str, dict[str, Any]] = {}
-    for layer, is_post in ((project_defaults, False), (file_defaults, False), (fields, True)):
-        for raw_key, block in layer.items():
-            platform, _ = platform_name(str(raw_key))
-            if platform is None or raw_key == "platforms":
-                continue
-            if block is None:
-                continue
-            if not isinstance(block, dict):
-                out.add("E105", f"{raw_key}: must be a mapping of options", key=str(raw_key))
-                continue
-            if is_post and platform not in platforms:
-                out.add(
-                    "W103",
-                    f"{raw_key}: options for a platform this post is not for",
-                    hint=f"add {platform} to platforms, or remove the block",
-                    key=str(raw_key),
-                    platform=platform,
-                )
-            merged = result.setdefault(platform, {})
-            for name, value in block.items():
-                checked = _option(
-                    platform,
-                    str(name),
-                    value,
-                    record.from_text and is_post,
-                    out,
-                    str(raw_key) if is_post else None,
-                )
-                if checked is not None:
-                    merged[checked[0]] = checked[1]
+    result = {p: dict(defaults.options[p]) for p in platforms if p in defaults.options}
+    for raw_key, block in fields.items():
+        platform = str(raw_key).lower()
+        if platform not in PLATFORM_SET or block is None:
+            continue
+        if not isinstance(block, dict):
+            out.add("E105", f"{raw_key}: must be a mapping of options", key=str(raw_key))
+            continue
+        if platform not in platforms:
+            out.add(
+                "W103",
+                f"{raw_key}: options for a platform this post is not for",
+                hint=f"add {platform} to platforms, or remove the block",
+                key=str(raw_key),
+                platform=platform,
+            )
+        merged = result.setdefault(platform, {})
+        for name, value in block.items():
+            checked = _option(platform, str(name), value, record.from_text, out, str(raw_key))
+            if checked is not None:
+                merged[checked[0]] = checked[1]
     return {p: block for p, block in result.items() if p in platforms}
 
 
@@ -338,20 +400,16 @@ def _option(
 
 
 def _when(
-    fields: Mapping[str, Any],
-    file_defaults: Mapping[str, Any],
-    date_format: str | None,
-    ctx: SchemaContext,
-    out: _Collector,
+    fields: Mapping[str, Any], defaults: Defaults, out: _Collector
 ) -> tuple[Any, str | None, Any, Any]:
     at, date, time_text = fields.get("at"), fields.get("date"), fields.get("time")
     key = "at" if at is not None else "date"
-    tz_name = _text(fields.get("timezone")) or _text(file_defaults.get("timezone")) or ctx.timezone
+    tz_name = _text(fields.get("timezone")) or defaults.timezone
     if at is None and date is None:
         out.add("E103", "no time for this post", hint="add at: 2026-12-01 09:00")
         return None, tz_name, None, "ok"
+    pattern = defaults.date_pattern
     try:
-        pattern = times.resolve_date_format(date_format or ctx.date_format)
         if at is not None:
             when = times.parse_when(str(at), pattern)
         else:

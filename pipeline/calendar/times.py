@@ -93,6 +93,7 @@ def _parse_offset(text: str) -> timedelta:
     return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_when(
     text: str, date_format: str | None = None, time_text: str | None = None
 ) -> LocalWhen:
@@ -110,12 +111,12 @@ def parse_when(
             raise TimeProblem(
                 "E401", f"{text!r} has a date but no time", "add one: 2026-12-01 09:00"
             )
-        try:
-            day = datetime.strptime(match["date"], "%Y-%m-%d")
+        hour, minute, second = parse_time_of_day(match["time"].split(".")[0])
+        year, month, mday = match["date"].split("-")
+        try:  # faster than strptime, and this runs once per post
+            local = datetime(int(year), int(month), int(mday), hour, minute, second)
         except ValueError as exc:
             raise TimeProblem("E401", f"{text!r} is not a real date ({exc})") from None
-        hour, minute, second = parse_time_of_day(match["time"].split(".")[0])
-        local = day.replace(hour=hour, minute=minute, second=second)
         offset = _parse_offset(match["off"]) if match["off"] else None
         return LocalWhen(local, offset)
     if date_format is None:

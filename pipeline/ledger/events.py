@@ -142,11 +142,17 @@ class PostUnknown(LedgerEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PostReconciled(LedgerEvent):
-    """What GET /posts showed for an unknown post; `status` (a PostStatus) when found."""
+    """What GET /posts showed for an unknown post; `status` (a PostStatus) when found.
+
+    Not found with `keep_key`: the post is sent again under the SAME Idempotency-Key (still inside
+    the API's 24 h window), so a first request that did arrive after all is replayed, never
+    doubled. Without it the post starts a new generation (a fresh key).
+    """
 
     TYPE: ClassVar[str] = "post.reconciled"
     identity: str
     found: bool
+    keep_key: bool = False
     status: str | None = None
     post_id: str | None = None
     scheduled_post_id: str | None = None

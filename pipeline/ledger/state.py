@@ -232,7 +232,8 @@ class _Folder:
             post.ids(e)
         else:
             post.status, post.reason = "deferred", "absent"
-            post.new_generation()
+            if not e.get("keep_key", False):
+                post.new_generation()
 
     def cancel_intent(self, e: Event) -> None:
         post = self._post(e)

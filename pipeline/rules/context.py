@@ -116,7 +116,7 @@ def post_type(platform: str, options: Mapping[str, Any], kinds: list[str]) -> st
     return "*"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built 100,000s of times per run, and never escapes a check
 class PostView:
     """One entry on one platform, as the checks see it."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
@@ -49,11 +49,11 @@ def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
     plan = ctx.plan
     if plan is None:
         return
-    used: dict[tuple[str, str], int] = defaultdict(int)
+    used: dict[tuple[str, date], int] = defaultdict(int)
     for slot in planned:
         at, _, _, account = slot
         if plan.daily is not None:
-            key = (account, at.strftime("%Y-%m-%d"))
+            key = (account, at.date())
             used[key] += 1
             if used[key] > plan.daily:
                 yield _diag(
@@ -65,7 +65,7 @@ def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
                     "spread the posts over more days or change the plan",
                 )
         elif plan.monthly is not None:
-            key = (account, at.strftime("%Y-%m"))
+            key = (account, at.date().replace(day=1))
             used[key] += 1
             if used[key] > plan.monthly:
                 yield _diag(
@@ -80,14 +80,26 @@ def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
 def waiting_cap(
     planned: list[Slot], ctx: CheckContext, already_waiting: int = 0
 ) -> Iterator[Diagnostic]:
-    """W403 waiting-cap: the service holds at most 500 scheduled posts per account (API key)."""
+    """W403 waiting-cap: the service holds at most 500 scheduled posts per account (API key).
+
+    One warning at the first post beyond the cap, naming the range: a calendar of thousands of
+    posts is normal (later runs submit them as earlier ones go out), not thousands of problems.
+    """
     room = max(ctx.waiting_cap - already_waiting, 0)
-    for index, slot in enumerate(planned):
-        if index >= room:
-            yield _diag(
-                "W403",
-                slot,
-                f"post {index + 1 + already_waiting} waiting; the API holds {ctx.waiting_cap} "
-                "scheduled posts per account, so this one waits for a later run",
-                "`pipeline run` submits it as earlier posts go out; nothing is dropped",
-            )
+    beyond = planned[room:]
+    if not beyond:
+        return
+    first, last = beyond[0], beyond[-1]
+
+    def name(slot: Slot) -> str:
+        return slot[1].id or str(slot[1].source)
+
+    yield _diag(
+        "W403",
+        first,
+        f"{len(beyond):,} posts from this one ({name(first)}, {first[0]:%Y-%m-%d %H:%M} UTC) to "
+        f"{name(last)} ({last[0]:%Y-%m-%d %H:%M} UTC) are beyond the {ctx.waiting_cap} "
+        "scheduled posts the API holds per account; they wait for later runs",
+        "`pipeline run` (or a scheduled `make publish`) submits them as earlier posts go out; "
+        "nothing is dropped",
+    )

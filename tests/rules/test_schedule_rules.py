@@ -96,11 +96,11 @@ def test_no_plan_no_allowance_warning(rules: RuleRunner) -> None:
 
 
 def test_waiting_cap_names_the_posts_beyond_500(rules: RuleRunner) -> None:
-    # 1 + 510 posts, all future: the 10 latest... 11 beyond 500 are deferred.
     days = "".join(
         _posts(60, day=f"2026-12-{d:02d}").replace("id: p", f"id: d{d}p") for d in range(1, 10)
     )
-    diags = rules("at: '2026-11-30 09:00'\nplatform: x\ntext: a", extra_posts=days[: len(days)])
-    deferred = [d for d in diags if d.code == "W403"]
-    assert len(deferred) == 1 + 540 - 500
-    assert deferred[0].entry == "d9p19"  # the 501st post in time order
+    diags = rules("at: '2026-11-30 09:00'\nplatform: x\ntext: a", extra_posts=days)
+    (deferred,) = [d for d in diags if d.code == "W403"]
+    # 541 posts: the 501st in time order is the 500th of the extra posts (day 9, post 19).
+    assert deferred.entry == "d9p19"
+    assert "41 posts" in deferred.message and "d9p59" in deferred.message

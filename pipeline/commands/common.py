@@ -1,0 +1,92 @@
+"""What several commands share: loading and validating, the ledger's location, intervals."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.calendar import MissingPath
+from pipeline.config import load_config
+from pipeline.ledger import Ledger
+from pipeline.model import LedgerPost
+from pipeline.validation import ValidationResult, validate
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input or configuration: printed as one line, exit code 2."""
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now`: rehearse as if it were another time (e.g. a sandbox started with --start-at)."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--now {text!r}: expected an ISO time such as 2026-12-01T09:00Z"
+        ) from None
+    if value.tzinfo is None:
+        raise UsageError(f"--now {text!r}: add a time zone, e.g. Z or +01:00")
+    return value.astimezone(UTC)
+
+
+def read_ledger(directory: str) -> dict[str, LedgerPost]:
+    """The ledger's posts, without creating or locking anything (for read-only commands)."""
+    if not os.path.exists(os.path.join(directory, "events.jsonl")):
+        return {}
+    return dict(Ledger(directory).state().posts)
+
+
+def ledger_dir(args: argparse.Namespace, root: str) -> str:
+    """`--ledger`, else `ledger/` at the project's top (beside `schedules/`)."""
+    return str(getattr(args, "ledger", None) or os.path.join(root, "ledger"))
+
+
+def load(args: argparse.Namespace) -> ValidationResult:
+    """Validate the calendars named on the command line, knowing what the ledger already sent."""
+    now = parse_now(args.now)
+    if args.config and not os.path.isfile(args.config):
+        raise UsageError(f"--config {args.config}: no such file")
+    config = load_config(args.paths[0], args.config)
+    try:
+        return validate(
+            args.paths, config, now, recorded=read_ledger(ledger_dir(args, config.root))
+        )
+    except MissingPath as exc:
+        raise UsageError(f"{exc.args[0]}: no such file or directory") from None
+
+
+def intervals(result: ValidationResult) -> tuple[float, float]:
+    """Post and media intervals: the environment first (a sandbox prints them), then
+    pipeline.yaml's `publish:`, then the API's 20 s."""
+    values = []
+    for env, key in (
+        ("STATUS200_POST_INTERVAL", "post_interval"),
+        ("STATUS200_MEDIA_INTERVAL", "media_interval"),
+    ):
+        raw = os.environ.get(env) or result.config.publish.get(key) or 20
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise UsageError(f"{env} / publish.{key}: {raw!r} is not a number of seconds") from None
+        if value < 0:
+            raise UsageError(f"{env} / publish.{key}: must not be negative")
+        values.append(value)
+    return values[0], values[1]
+
+
+def color(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def append_step_summary(markdown: str) -> None:
+    """Under GitHub Actions, reports also go to the job's summary page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(markdown)

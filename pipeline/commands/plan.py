@@ -1,0 +1,65 @@
+"""`pipeline plan`: the diff between the calendar and the ledger, like `terraform plan`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline.commands.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    color,
+    intervals,
+    ledger_dir,
+    load,
+    read_ledger,
+)
+from pipeline.plan import PlanOptions
+from pipeline.planning import build_plan
+from pipeline.report import render_text
+from pipeline.report.plan import render_plan_json, render_plan_text
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    result = load(args)
+    post_interval, media_interval = intervals(result)
+    directory = ledger_dir(args, result.config.root)
+    planned = build_plan(
+        result,
+        read_ledger(directory),
+        PlanOptions(
+            now=result.now,
+            post_interval=post_interval,
+            media_interval=media_interval,
+            prune=args.prune,
+            retry_failed=args.retry_failed,
+        ),
+        skip_invalid=args.skip_invalid,
+    )
+    if result.diagnostics and not args.json:
+        sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
+    if args.json:
+        sys.stdout.write(render_plan_json(planned.plan, planned.skipped))
+    else:
+        summary = result.summary()
+        header = (
+            f"Plan for {summary['files']} calendar file(s): {summary['entries']} entries, "
+            f"{summary['posts']} posts; ledger {directory}"
+        )
+        sys.stdout.write(
+            render_plan_text(
+                planned.plan,
+                header=header,
+                skipped=planned.skipped,
+                show_unchanged=args.all,
+                color=color(sys.stdout),
+            )
+        )
+    if planned.blocked:
+        print(
+            f"pipeline plan: {len(result.errors)} error(s) in the calendars: nothing would be "
+            "sent until they are fixed (or use --skip-invalid)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    return EXIT_OK

@@ -1,0 +1,235 @@
+"""`pipeline publish`: validate, show the plan, confirm, publish, summarise.
+
+Interactive runs get a progress bar with an ETA; CI gets one plain line per post. SIGINT and
+SIGTERM stop the run after the requests in flight are answered and recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from pipeline.api import ApiSettings, ConfigError, Status200Client
+from pipeline.commands.common import (
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    UsageError,
+    append_step_summary,
+    color,
+    intervals,
+    ledger_dir,
+    load,
+)
+from pipeline.ledger import Ledger, LedgerLocked
+from pipeline.publish.run import Publisher, PublishOptions, RunSummary
+from pipeline.report import render_text
+from pipeline.report.plan import render_plan_text
+from pipeline.report.summary import render_summary_markdown, render_summary_text
+
+
+class RichProgress:
+    """A progress bar with ETA on a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar = Progress(
+            TextColumn("[bold]publishing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.bar.add_task("publish", total=0)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+        self.bar.start()
+
+    def advance(self, line: str) -> None:
+        self.bar.console.print(f"  {line}", highlight=False, markup=False)
+        self.bar.advance(self.task)
+
+    def note(self, line: str) -> None:
+        self.bar.console.print(f"  [yellow]{line}[/]", highlight=False)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+class LineProgress:
+    """One timestamped line per event, for CI logs (no terminal control codes)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def _print(self, line: str) -> None:
+        if not self.quiet:
+            print(f"{datetime.now(UTC):%H:%M:%S} {line}", file=sys.stderr, flush=True)
+
+    def start(self, total: int) -> None:
+        self._print(f"sending {total} post(s)")
+
+    def advance(self, line: str) -> None:
+        self._print(line)
+
+    def note(self, line: str) -> None:
+        self._print(f"note: {line}")
+
+    def stop(self) -> None:
+        return None
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM set `stop`: in-flight requests finish and are recorded, then the run ends."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        print(
+            f"\nstopping after the requests in flight ({signal.Signals(signum).name})",
+            file=sys.stderr,
+            flush=True,
+        )
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _settings() -> ApiSettings:
+    try:
+        settings = ApiSettings.from_env(os.environ)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    return settings
+
+
+def _clock(now: datetime) -> object:
+    offset = now - datetime.now(UTC)
+    if abs(offset) < timedelta(seconds=1):
+        return lambda: datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    result = load(args)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    console = Console(file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False)
+    if result.errors and not args.skip_invalid:
+        sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
+        print(
+            f"pipeline publish: {len(result.errors)} error(s) in the calendars; nothing was sent. "
+            "Fix them, or use --skip-invalid to publish the valid entries only.",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    if not args.yes and not args.dry_run and not interactive:
+        raise UsageError("not on a terminal: add --yes to publish without confirmation")
+    settings = _settings()
+    post_interval, media_interval = intervals(result)
+    config = result.config
+    media_base = os.environ.get("PIPELINE_MEDIA_BASE_URL") or config.media_base_url
+    options = PublishOptions(
+        dry_run=args.dry_run,
+        prune=args.prune,
+        skip_invalid=args.skip_invalid,
+        retry_failed=args.retry_failed,
+        post_interval=post_interval,
+        media_interval=media_interval,
+        media_base_url=media_base,
+        media_root=os.path.join(config.root, config.media_root) if config.media_root else None,
+    )
+    settings = dataclasses.replace(
+        settings, post_interval=post_interval, media_interval=media_interval
+    )
+    directory = ledger_dir(args, config.root)
+    stop = threading.Event()
+    ledger = Ledger(directory, secrets=[settings.api_key.reveal()])
+    try:
+        with ledger.lock(f"pipeline publish {' '.join(args.paths)}"), stop_on_signals(stop):
+            if result.diagnostics and not args.quiet and not args.json:
+                sys.stderr.write(
+                    render_text(result.diagnostics, result.summary(), color=color(sys.stderr))
+                )
+            with Status200Client(settings) as client:
+                publisher = Publisher(
+                    client,
+                    ledger,
+                    result,
+                    options,
+                    progress=RichProgress(console)
+                    if interactive and not args.quiet and not args.json
+                    else LineProgress(args.quiet or args.json),
+                    stop=stop,
+                    clock=_clock(result.now),  # type: ignore[arg-type]
+                )
+                asks = interactive and not args.yes and not args.dry_run
+                if asks and not _confirm(publisher, console, directory):
+                    print("nothing sent", file=sys.stderr)
+                    return EXIT_PROBLEMS
+                summary = publisher.run()
+    except LedgerLocked as exc:
+        print(f"pipeline publish: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return _finish(summary, args, console)
+
+
+def _confirm(publisher: Publisher, console: Console, directory: str) -> bool:
+    from pipeline.plan import PlanOptions
+    from pipeline.planning import build_plan
+
+    opts = publisher.opts
+    planned = build_plan(
+        publisher.result,
+        publisher.ledger.state().posts,
+        PlanOptions(
+            now=publisher.clock(),
+            post_interval=opts.post_interval,
+            media_interval=opts.media_interval,
+            prune=opts.prune,
+            retry_failed=opts.retry_failed,
+        ),
+        skip_invalid=opts.skip_invalid,
+    )
+    console.print(
+        render_plan_text(
+            planned.plan,
+            header=f"ledger {directory}",
+            skipped=planned.skipped,
+            color=console.is_terminal,
+        ),
+        end="",
+    )
+    sends = len(planned.plan.sends) + len(planned.plan.of("cancel"))
+    if sends == 0:
+        return True
+    answer = input(f"Send these {sends} request(s)? Only 'yes' is accepted: ")
+    return answer.strip().lower() == "yes"
+
+
+def _finish(summary: RunSummary, args: argparse.Namespace, console: Console) -> int:
+    if summary.blocked:
+        print("pipeline publish: the calendars have errors; nothing was sent", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.json:
+        sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
+    else:
+        console.print(render_summary_text(summary), end="", highlight=False)
+    append_step_summary(render_summary_markdown(summary))
+    return summary.exit_code if summary.exit_code != EXIT_USAGE else EXIT_PROBLEMS

@@ -1,0 +1,230 @@
+"""Every attempt in the ledger: intent before the request, outcome after it (both fsynced).
+
+The client retries inside one call as the API's retry table says; these observers see each
+attempt, so a SIGKILL at any moment leaves either an intent without an outcome (the post is
+`unknown` and is reconciled before anything is sent again) or the recorded answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.api import (
+    Accepted,
+    AcceptedKind,
+    ApiError,
+    CreateResult,
+    DryRunReport,
+    KeyReused,
+    MediaImport,
+    OutcomeUnknown,
+    PublishResult,
+    ResendOnceWithKey,
+    Status200Error,
+    TransportFailure,
+    WaitAndResend,
+)
+from pipeline.ledger import Ledger
+from pipeline.ledger.events import MediaIntent, MediaOutcome, PostIntent, PostOutcome
+from pipeline.model import PlannedPost
+
+#: Codes meaning "nothing was sent": the post is deferred to a later run, not failed.
+NOT_SENT = frozenset(
+    {
+        "rate_limited",
+        "caller_check_unavailable",
+        "schedule_check_unavailable",
+        "idempotency_unavailable",
+        "dry_run_unavailable",
+        "upstream_unavailable",
+        "skool_unavailable",
+        "x_unavailable",
+        "media_processing",
+        "scheduled_queue_full",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one create call ended, in ledger terms."""
+
+    result: str  # scheduled | queued | published | processing | failed | unknown
+    http_status: int | None = None
+    api_code: str | None = None
+    post_id: str | None = None
+    scheduled_post_id: str | None = None
+    platform_post_id: str | None = None
+    permalink: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    replayed: bool = False
+
+    @property
+    def not_sent(self) -> bool:
+        return self.result == "failed" and self.error_code in NOT_SENT
+
+
+def outcome_of(answer: CreateResult | Status200Error) -> Outcome:
+    if isinstance(answer, Accepted):
+        result = {
+            AcceptedKind.SCHEDULED: "scheduled",
+            AcceptedKind.QUEUED_FOR_NEXT_DAY: "queued",
+            AcceptedKind.SCHEDULE_UNCONFIRMED: "unknown",
+        }.get(answer.kind, "processing")
+        return Outcome(
+            result,
+            answer.http_status,
+            answer.code,
+            post_id=answer.post_id,
+            scheduled_post_id=answer.scheduled_post_id,
+            replayed=answer.replayed,
+        )
+    if isinstance(answer, PublishResult):
+        return Outcome(
+            "processing" if answer.processing else "published",
+            answer.http_status,
+            post_id=answer.post_id,
+            platform_post_id=answer.platform_post_id,
+            permalink=answer.url,
+            replayed=answer.replayed,
+        )
+    if isinstance(answer, DryRunReport):
+        return Outcome("processing", 200, "dry_run")
+    if isinstance(answer, OutcomeUnknown | KeyReused | ResendOnceWithKey):
+        return Outcome(
+            "unknown",
+            answer.status,
+            answer.code,
+            error_code=answer.code,
+            error_message=answer.message,
+        )
+    if isinstance(answer, WaitAndResend) and answer.code == "idempotency_in_progress":
+        return Outcome(
+            "unknown",
+            answer.status,
+            answer.code,
+            error_code=answer.code,
+            error_message=answer.message,
+        )
+    if isinstance(answer, ApiError):
+        return Outcome(
+            "failed",
+            answer.status,
+            answer.code,
+            error_code=answer.code,
+            error_message=answer.message,
+        )
+    if isinstance(answer, TransportFailure):
+        return Outcome("unknown", error_code="no_answer", error_message=str(answer))
+    return Outcome("unknown", error_code="unexpected_answer", error_message=str(answer))
+
+
+class PostRecorder:
+    """The observer for one post's create call."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        run: str,
+        post: PlannedPost,
+        *,
+        key: str,
+        generation: int,
+        first_attempt: int,
+        request: dict[str, Any],
+    ) -> None:
+        self.ledger, self.run, self.post = ledger, run, post
+        self.key, self.generation = key, generation
+        self.first_attempt = first_attempt
+        self.request = request
+        self.file_ids: Sequence[str] = tuple(
+            request.get("post", {}).get("content", {}).get("mediaID", ())
+        )
+        self.last: Outcome | None = None
+
+    def before_attempt(self, attempt: int) -> None:
+        post = self.post
+        self.ledger.append(
+            PostIntent(
+                run=self.run,
+                identity=post.identity,
+                entry_id=post.entry.id,
+                source=str(post.source),
+                platform=post.platform,
+                account=post.account,
+                scheduled_for=post.scheduled_for,
+                fingerprint=post.fingerprint,
+                idempotency_key=self.key,
+                generation=self.generation,
+                attempt=self.first_attempt + attempt - 1,
+                request=self.request,
+            )
+        )
+
+    def after_attempt(self, attempt: int, outcome: CreateResult | Status200Error) -> None:
+        self.last = found = outcome_of(outcome)
+        self.ledger.append(
+            PostOutcome(
+                run=self.run,
+                identity=self.post.identity,
+                attempt=self.first_attempt + attempt - 1,
+                result=found.result,
+                http_status=found.http_status,
+                api_code=found.api_code,
+                post_id=found.post_id,
+                scheduled_post_id=found.scheduled_post_id,
+                platform_post_id=found.platform_post_id,
+                permalink=found.permalink,
+                file_ids=tuple(self.file_ids),
+                error_code=found.error_code,
+                error_message=found.error_message,
+                replayed=found.replayed,
+            )
+        )
+
+
+class MediaRecorder:
+    """The observer for one media import."""
+
+    def __init__(self, ledger: Ledger, run: str, *, key: str, url: str, idem_key: str) -> None:
+        self.ledger, self.run, self.key, self.url, self.idem_key = ledger, run, key, url, idem_key
+
+    def before_attempt(self, attempt: int) -> None:
+        self.ledger.append(
+            MediaIntent(
+                run=self.run,
+                key=self.key,
+                url=self.url,
+                idempotency_key=self.idem_key,
+                attempt=attempt,
+            )
+        )
+
+    def after_attempt(self, attempt: int, outcome: MediaImport | Status200Error) -> None:
+        if isinstance(outcome, MediaImport):
+            event = MediaOutcome(
+                run=self.run,
+                key=self.key,
+                url=self.url,
+                status=outcome.status,
+                file_id=outcome.file_id,
+                size=outcome.size,
+                media_type=outcome.type,
+                http_status=outcome.http_status,
+                replayed=outcome.replayed,
+            )
+        else:
+            code = getattr(outcome, "code", None)
+            event = MediaOutcome(
+                run=self.run,
+                key=self.key,
+                url=self.url,
+                status="failed" if isinstance(outcome, ApiError) else "unknown",
+                http_status=getattr(outcome, "status", None),
+                error_code=code,
+                error_message=getattr(outcome, "message", str(outcome)),
+            )
+        self.ledger.append(event)

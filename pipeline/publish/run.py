@@ -1,0 +1,676 @@
+"""One publish pass: the plan, executed in order, every step recorded before and after.
+
+1. plan against the ledger (refuse when the calendar has errors, unless skipping invalid ones);
+2. preflight: profiles, connections, posting options — problems hold back only their posts;
+3. reconcile unknown outcomes with the service;
+4. cancel what is replaced or pruned (a replacement is created only once its cancel succeeded);
+5. record deferrals (the 500 waiting posts cap);
+6. send: the media lane and one lane per network, all at the API's pace, earliest first;
+7. reconcile what this run itself left unknown, send the proven-absent again under the same key;
+8. record the end of the run and rewrite results.csv.
+
+The caller holds the ledger lock for the whole pass (`pipeline publish` per run, `pipeline run`
+for its life).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from pipeline import __version__
+from pipeline.api import ApiError, Status200Client, Status200Error
+from pipeline.ledger import Ledger, LedgerState
+from pipeline.ledger.events import (
+    PostCancelIntent,
+    PostCancelOutcome,
+    PostDeferred,
+    PostReconciled,
+    RunFinished,
+    RunStarted,
+)
+from pipeline.ledger.views import write_views
+from pipeline.model import LedgerPost, PlannedPost
+from pipeline.plan import Plan, PlanOptions, Step
+from pipeline.planning import build_plan
+from pipeline.publish.body import build_body
+from pipeline.publish.keys import media_identity, post_key
+from pipeline.publish.lanes import run_lanes
+from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
+from pipeline.publish.preflight import Preflight, run_preflight
+from pipeline.publish.reconcile import Verdict, key_still_remembered, reconcile
+from pipeline.publish.record import Outcome, PostRecorder
+from pipeline.validation import ValidationResult
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, line: str) -> None: ...
+    def note(self, line: str) -> None: ...
+    def stop(self) -> None: ...
+
+
+class SilentProgress:
+    def start(self, total: int) -> None: ...
+    def advance(self, line: str) -> None: ...
+    def note(self, line: str) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOptions:
+    dry_run: bool = False
+    prune: bool = False
+    skip_invalid: bool = False
+    retry_failed: bool = False
+    post_interval: float = 20.0
+    media_interval: float = 20.0
+    media_base_url: str | None = None
+    media_root: str | None = None  # local paths are relative to this in media_base_url
+    late_grace: timedelta = timedelta(minutes=15)
+    schedule_now_within: timedelta = timedelta(seconds=60)
+    command: str = "publish"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    plan: Plan | None
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # one line each
+    problems: list[str] = field(default_factory=list)  # preflight and media, grouped
+    blocked: bool = False
+    seconds: float = 0.0
+    run: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        bad = ("failed", "held", "unknown", "refused")
+        return 1 if self.blocked or any(self.counts.get(k) for k in bad) else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "exit_code": self.exit_code,
+            "blocked": self.blocked,
+            "seconds": round(self.seconds, 3),
+            "counts": dict(sorted(self.counts.items())),
+            "failures": self.failures,
+            "problems": self.problems,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One create request to make: the post, its generation, and a stored body to resend."""
+
+    post: PlannedPost
+    generation: int
+    replaces: bool = False
+    resend_body: dict[str, Any] | None = None
+    first_attempt: int = 1
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class Publisher:
+    def __init__(
+        self,
+        client: Status200Client,
+        ledger: Ledger,
+        result: ValidationResult,
+        options: PublishOptions,
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.client, self.ledger, self.result, self.opts = client, ledger, result, options
+        self.progress = progress or SilentProgress()
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        self.run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+        self.summary = RunSummary(plan=None, run=self.run_id)
+        self._lock = threading.Lock()
+        self._preflight = Preflight()
+        self._media_lane: MediaLane | None = None
+        self._refs: dict[str, list[MediaItem]] = {}
+        self._kinds: dict[str, list[str]] = {}
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _count(self, key: str, line: str | None = None, *, failure: bool = False) -> None:
+        with self._lock:
+            self.summary.counts[key] += 1
+            if failure and line:
+                self.summary.failures.append(line)
+        if line:
+            self.progress.advance(line)
+
+    def _media_items(self, post: PlannedPost) -> tuple[list[MediaItem], str | None]:
+        """The post's media as importable items, or why they cannot be (no public URL)."""
+        items = []
+        for ref in post.media:
+            facts = self.result.media.get(ref.key)
+            if ref.kind == "url" and ref.url:
+                items.append(MediaItem(media_identity(None, ref.url), ref.url, ref.value))
+                continue
+            digest = getattr(facts, "sha256", None)
+            if not self.opts.media_base_url:
+                return [], (
+                    "local media needs media_base_url in pipeline.yaml (or PIPELINE_MEDIA_BASE_URL)"
+                    " so the API can fetch the files"
+                )
+            root = self.opts.media_root or self.result.config.root
+            relative = os.path.relpath(ref.path or ref.value, root).replace(os.sep, "/")
+            if relative.startswith("../"):
+                return [], f"{ref.value} is outside the media root {root}"
+            url = self.opts.media_base_url.rstrip("/") + "/" + quote(relative)
+            items.append(MediaItem(media_identity(digest, url), url, ref.value))
+        return items, None
+
+    def _usable_media_keys(self, state: LedgerState, now: datetime) -> frozenset[str]:
+        usable = set()
+        for entry in self.result.entries:
+            for ref in entry.media:
+                digest = getattr(self.result.media.get(ref.key), "sha256", None)
+                try:
+                    ident = media_identity(digest, ref.url)
+                except ValueError:
+                    continue
+                record = state.media.get(ident)
+                if record is not None and record.usable(now):
+                    usable.add(ref.key)
+        return frozenset(usable)
+
+    # --- the pass --------------------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        started = time.monotonic()
+        try:
+            return self._run()
+        finally:
+            self.summary.seconds = time.monotonic() - started
+            self.progress.stop()
+
+    def _run(self) -> RunSummary:
+        now = self.clock()
+        state = self.ledger.state()
+        plan_result = build_plan(
+            self.result,
+            state.posts,
+            PlanOptions(
+                now=now,
+                post_interval=self.opts.post_interval,
+                media_interval=self.opts.media_interval,
+                prune=self.opts.prune,
+                retry_failed=self.opts.retry_failed,
+                imported_media=self._usable_media_keys(state, now),
+            ),
+            skip_invalid=self.opts.skip_invalid,
+        )
+        plan = plan_result.plan
+        self.summary.plan = plan
+        self.summary.counts["skipped"] = len(plan_result.skipped)
+        if plan_result.blocked:
+            self.summary.blocked = True
+            return self.summary
+        self.summary.counts["unchanged"] = plan.counts.get("unchanged", 0)
+        for step in plan.of("locked", "orphan", "failed"):
+            self.progress.note(f"{step.action}: {step.identity}: {step.reason}")
+            self.summary.counts[step.action] += 0  # shown, not counted as a failure of this run
+        if self.opts.dry_run:
+            return self._dry_run(plan)
+        self.ledger.append(
+            RunStarted(
+                run=self.run_id,
+                command=self.opts.command,
+                pid=os.getpid(),
+                host=socket.gethostname(),
+                version=__version__,
+            )
+        )
+        try:
+            self._execute(plan, state)
+        finally:
+            self.ledger.append(
+                RunFinished(
+                    run=self.run_id,
+                    counts=dict(self.summary.counts),
+                    exit_code=self.summary.exit_code,
+                )
+            )
+            write_views(self.ledger)
+        return self.summary
+
+    def _execute(self, plan: Plan, state: LedgerState) -> None:
+        sends_steps = plan.sends
+        reconcile_steps = plan.of("reconcile")
+        posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
+        self.progress.start(len(sends_steps) + len(reconcile_steps))
+        self._preflight = run_preflight(self.client, posts) if posts else Preflight()
+        self.summary.problems.extend(self._preflight.problems)
+        for problem in self._preflight.problems:
+            self.progress.note(problem)
+        sends: list[Send] = []
+        sends += self._reconcile_steps(reconcile_steps, state)
+        sends += self._cancels(plan)
+        for step in sends_steps:
+            if step.action == "create" and step.post is not None:
+                rec = step.recorded
+                # Cancelled and proven-absent posts already start a new generation in the
+                # ledger; a failed one needs a fresh key too (the old one holds the refusal).
+                generation = 0 if rec is None else rec.generation + (rec.status == "failed")
+                sends.append(Send(step.post, generation))
+        self._defer(plan, state)
+        self._send_all(sends)
+        self._settle_unknowns()
+
+    # --- reconcile -------------------------------------------------------------------------------
+
+    def _profile_ids(self) -> dict[str, str]:
+        return dict(self._preflight.profiles)
+
+    def _record_verdict(self, verdict: Verdict) -> None:
+        for found in verdict.found.values():
+            self.ledger.append(
+                PostReconciled(
+                    run=self.run_id,
+                    identity=found.identity,
+                    found=True,
+                    status=found.status,
+                    post_id=found.post_id,
+                    scheduled_post_id=found.scheduled_post_id,
+                    platform_post_id=found.platform_post_id,
+                    permalink=found.permalink,
+                )
+            )
+            self._count("reconciled", f"found on the service: {found.identity} ({found.status})")
+        for identity, why in verdict.unresolved.items():
+            self._count("unknown", f"still unknown: {identity}: {why}", failure=True)
+
+    def _reconcile_steps(self, steps: Sequence[Step], state: LedgerState) -> list[Send]:
+        recs = [s.recorded for s in steps if s.recorded is not None]
+        if not recs:
+            return []
+        verdict = reconcile(self.client, recs, self._profile_ids())
+        self._record_verdict(verdict)
+        by_identity = {s.identity: s for s in steps}
+        now = self.clock()
+        sends = []
+        for rec in verdict.absent:
+            step = by_identity[rec.identity]
+            if step.post is None:
+                continue
+            detail = state.details.get(rec.identity)
+            stored = dict(detail.request) if detail and detail.request else None
+            same = step.post.fingerprint == rec.fingerprint and stored is not None
+            keep = same and key_still_remembered(rec, now)
+            self.ledger.append(
+                PostReconciled(run=self.run_id, identity=rec.identity, found=False, keep_key=keep)
+            )
+            generation = rec.generation if keep else rec.generation + 1
+            sends.append(
+                Send(
+                    step.post,
+                    generation,
+                    resend_body=stored if keep else None,
+                    first_attempt=rec.attempts + 1 if keep else 1,
+                )
+            )
+        return sends
+
+    # --- cancels and deferrals -------------------------------------------------------------------
+
+    def _cancel(self, rec: LedgerPost, reason: str) -> bool:
+        """Cancel a waiting post; True when it is gone (cancelled now or before)."""
+        target = rec.scheduled_post_id or rec.post_id
+        if not target:
+            return True
+        self.ledger.append(
+            PostCancelIntent(
+                run=self.run_id, identity=rec.identity, scheduled_post_id=target, reason=reason
+            )
+        )
+        try:
+            answer = self.client.cancel_post(target)
+        except Status200Error as exc:
+            code = getattr(exc, "code", None)
+            result = (
+                "not_cancellable"
+                if code == "not_cancellable"
+                else ("failed" if isinstance(exc, ApiError) else "unknown")
+            )
+            self.ledger.append(
+                PostCancelOutcome(
+                    run=self.run_id,
+                    identity=rec.identity,
+                    scheduled_post_id=target,
+                    reason=reason,
+                    result=result,
+                    http_status=getattr(exc, "status", None),
+                    error_code=code,
+                    error_message=getattr(exc, "message", str(exc)),
+                )
+            )
+            self._count(
+                "failed", f"cancel {rec.identity}: {getattr(exc, 'message', exc)}", failure=True
+            )
+            return False
+        self.ledger.append(
+            PostCancelOutcome(
+                run=self.run_id,
+                identity=rec.identity,
+                scheduled_post_id=target,
+                reason=reason,
+                result="already_cancelled" if answer.already_cancelled else "cancelled",
+                http_status=200,
+            )
+        )
+        return True
+
+    def _cancels(self, plan: Plan) -> list[Send]:
+        sends = []
+        for step in plan.of("cancel"):
+            if step.recorded is not None and self._cancel(step.recorded, "prune"):
+                self._count("cancelled", f"cancelled {step.identity} (removed from the calendar)")
+        for step in plan.of("replace"):
+            rec, post = step.recorded, step.post
+            if rec is None or post is None or post.identity in self._preflight.blocked:
+                continue
+            if self._cancel(rec, "replace"):
+                sends.append(Send(post, rec.generation + 1, replaces=True))
+        return sends
+
+    def _defer(self, plan: Plan, state: LedgerState) -> None:
+        for step in plan.of("defer"):
+            post = step.post
+            if post is None:
+                continue
+            detail = state.details.get(step.identity)
+            rec = step.recorded
+            if (
+                rec is not None
+                and rec.status == "deferred"
+                and detail
+                and detail.reason == "waiting_cap"
+            ):
+                self.summary.counts["deferred"] += 1
+                continue  # already recorded; don't grow the log on every run
+            self.ledger.append(
+                PostDeferred(
+                    run=self.run_id,
+                    identity=post.identity,
+                    entry_id=post.entry.id,
+                    source=str(post.source),
+                    platform=post.platform,
+                    account=post.account,
+                    scheduled_for=post.scheduled_for,
+                    fingerprint=post.fingerprint,
+                    reason="waiting_cap",
+                    message=step.reason,
+                )
+            )
+            self.summary.counts["deferred"] += 1
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    def _send_all(self, sends: Sequence[Send]) -> None:
+        if not sends:
+            return
+        lane = MediaLane(
+            self.client,
+            self.ledger,
+            self.run_id,
+            interval=self.opts.media_interval,
+            known=self.ledger.state().media,
+            now=self.clock,
+            stop=self.stop,
+            poll_every=max(0.05, min(3.0, self.opts.media_interval / 4)),
+        )
+        self._media_lane = lane
+        ordered = sorted(sends, key=lambda s: (s.post.scheduled_for, s.post.identity))
+        lanes: dict[str, list[Send]] = {}
+        for send in ordered:
+            items, problem = self._media_items(send.post)
+            if problem:
+                self._preflight.blocked.setdefault(send.post.identity, problem)
+                if problem not in self.summary.problems:
+                    self.summary.problems.append(problem)
+            self._refs[send.post.identity] = items
+            if send.post.identity not in self._preflight.blocked:
+                for item in items:
+                    lane.need(item)
+            lanes.setdefault(send.post.platform, []).append(send)
+        lane.start()
+        try:
+            run_lanes(lanes, self._send_one, self.opts.post_interval, stop=self.stop)
+        finally:
+            lane.close()
+
+    def _file_ids(self, send: Send) -> list[str] | None:
+        lane = self._media_lane
+        assert lane is not None
+        futures: list[Future[str]] = [lane.need(item) for item in self._refs[send.post.identity]]
+        while futures:
+            _, pending = wait(futures, timeout=0.5)
+            if not pending:
+                break
+            if self.stop.is_set():
+                return None
+        try:
+            return [f.result() for f in futures]
+        except MediaFailed as exc:
+            self._count("failed", f"{send.post.identity}: not sent: {exc}", failure=True)
+            return None
+
+    def _send_one(self, send: Send) -> bool:
+        post = send.post
+        held = self._preflight.blocked.get(post.identity)
+        if held:
+            self._count("held", f"{post.identity}: held back: {held}", failure=True)
+            return False
+        file_ids = self._file_ids(send) if post.media else []
+        if file_ids is None:
+            return False
+        now = self.clock()
+        if now >= post.scheduled_for - self.opts.schedule_now_within:
+            if now > post.scheduled_for + self.opts.late_grace:
+                self.ledger.append(
+                    PostDeferred(
+                        run=self.run_id,
+                        identity=post.identity,
+                        entry_id=post.entry.id,
+                        source=str(post.source),
+                        platform=post.platform,
+                        account=post.account,
+                        scheduled_for=post.scheduled_for,
+                        fingerprint=post.fingerprint,
+                        reason="missed",
+                        message="its time passed before it could be sent",
+                    )
+                )
+                self._count(
+                    "failed",
+                    f"{post.identity}: missed its time ({post.scheduled_for:%Y-%m-%d %H:%M} UTC)",
+                    failure=True,
+                )
+                return False
+            self.progress.note(f"{post.identity}: its time has come; the API publishes it now")
+        outcome = self._create(send, file_ids)
+        if outcome.error_code == "media_not_found" and post.media:
+            for item in self._refs[post.identity]:
+                assert self._media_lane is not None
+                self._media_lane.refresh(item.identity)
+            retry = Send(post, send.generation + 1, send.replaces)
+            file_ids = self._file_ids(retry)
+            if file_ids is None:
+                return True
+            outcome = self._create(retry, file_ids)
+        self._tally(send, outcome)
+        return True
+
+    def _create(self, send: Send, file_ids: list[str]) -> Outcome:
+        post = send.post
+        profile_id = self._preflight.profile_id(post.account)
+        body = send.resend_body or build_body(
+            post, file_ids, account_id=profile_id, kinds=self._kind_list(post)
+        )
+        key = post_key(post.identity, post.fingerprint, send.generation)
+        recorder = PostRecorder(
+            self.ledger,
+            self.run_id,
+            post,
+            key=key,
+            generation=send.generation,
+            first_attempt=send.first_attempt,
+            request=body,
+        )
+        with contextlib.suppress(Status200Error):  # the recorder holds each attempt's outcome
+            self.client.create_post(body, key, observer=recorder)
+        if recorder.last is None:  # nothing was sent (refused before the first attempt)
+            return Outcome(
+                "failed", error_code="not_sent", error_message="the request was not sent"
+            )
+        return recorder.last
+
+    def _kind_list(self, post: PlannedPost) -> list[str]:
+        kinds = []
+        for ref in post.media:
+            facts = self.result.media.get(ref.key)
+            kinds.append(getattr(facts, "kind", "unknown") if facts else "unknown")
+        return kinds
+
+    def _tally(self, send: Send, outcome: Outcome) -> None:
+        post = send.post
+        label = f"{post.identity} {post.account} {post.scheduled_for:%Y-%m-%d %H:%M} UTC"
+        if outcome.not_sent:
+            self.ledger.append(
+                PostDeferred(
+                    run=self.run_id,
+                    identity=post.identity,
+                    entry_id=post.entry.id,
+                    source=str(post.source),
+                    platform=post.platform,
+                    account=post.account,
+                    scheduled_for=post.scheduled_for,
+                    fingerprint=post.fingerprint,
+                    reason=outcome.error_code or "not_sent",
+                    message=outcome.error_message,
+                )
+            )
+            self._count("deferred", f"deferred {label}: {outcome.error_code}")
+        elif outcome.result == "failed":
+            self._count(
+                "failed",
+                f"failed {label}: {outcome.error_code}: {outcome.error_message}",
+                failure=True,
+            )
+        elif outcome.result == "unknown":
+            self._count("unknown", f"unknown {label}: {outcome.error_message}")
+        else:
+            key = {
+                "scheduled": "replaced" if send.replaces else "created",
+                "queued": "queued",
+                "published": "published",
+                "processing": "processing",
+            }[outcome.result]
+            self._count(key, f"{outcome.result} {label}")
+
+    def _settle_unknowns(self, passes: int = 2) -> None:
+        """Outcomes this run left unknown: reconcile now, send the proven-absent again."""
+        for _ in range(passes):
+            if self.stop.is_set():
+                return
+            state = self.ledger.state()
+            unknown = [r for r in state.posts.values() if r.status == "unknown"]
+            if not unknown:
+                return
+            self.summary.counts["unknown"] = 0
+            verdict = reconcile(self.client, unknown, self._profile_ids())
+            self._record_verdict(verdict)
+            posts = {p.identity: p for p in self._planned()}
+            sends = []
+            for rec in verdict.absent:
+                post = posts.get(rec.identity)
+                detail = state.details.get(rec.identity)
+                if post is None or detail is None or not detail.request:
+                    continue
+                keep = post.fingerprint == rec.fingerprint and key_still_remembered(
+                    rec, self.clock()
+                )
+                self.ledger.append(
+                    PostReconciled(
+                        run=self.run_id, identity=rec.identity, found=False, keep_key=keep
+                    )
+                )
+                sends.append(
+                    Send(
+                        post,
+                        rec.generation if keep else rec.generation + 1,
+                        resend_body=dict(detail.request) if keep else None,
+                        first_attempt=rec.attempts + 1 if keep else 1,
+                    )
+                )
+            self._send_all(sends)
+        state = self.ledger.state()
+        left = [r.identity for r in state.posts.values() if r.status == "unknown"]
+        self.summary.counts["unknown"] = len(left)
+        for identity in left:
+            self.summary.failures.append(f"still unknown: {identity} (the next run reconciles it)")
+
+    def _planned(self) -> list[PlannedPost]:
+        plan = self.summary.plan
+        return [s.post for s in plan.steps if s.post is not None] if plan else []
+
+    # --- dry run ---------------------------------------------------------------------------------
+
+    def _dry_run(self, plan: Plan) -> RunSummary:
+        """Every send as an API dry run: all checks, nothing sent, nothing recorded."""
+        steps = plan.sends
+        self.progress.start(len(steps))
+        for step in steps:
+            post = step.post
+            if post is None or self.stop.is_set():
+                continue
+            items, problem = self._media_items(post)
+            if problem:
+                self._count("refused", f"{post.identity}: {problem}", failure=True)
+                continue
+            body = build_body(
+                post,
+                [],
+                kinds=self._kind_list(post),
+                media_urls=[i.url for i in items],
+                dry_run=True,
+            )
+            try:
+                report = self.client.create_post(body, None)
+            except Status200Error as exc:
+                self._count("refused", f"{post.identity}: {exc}", failure=True)
+                continue
+            outcome = getattr(report, "outcome", None)
+            if getattr(report, "would_publish", False) or outcome in (
+                "schedule",
+                "publish",
+                "queue",
+            ):
+                self._count("would_send", f"ok {post.identity}: would {outcome}")
+            else:
+                reason = getattr(report, "reason_message", None) or getattr(
+                    report, "reason_code", ""
+                )
+                self._count("refused", f"{post.identity}: would be refused: {reason}", failure=True)
+        return self.summary
