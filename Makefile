@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCHEDULES ?= schedules
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck pytest test validate plan publish demo sandbox status report bench clean
+.PHONY: help install lint pytest test validate plan publish status demo sandbox docs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,25 @@ validate: $(STAMP) ## validate the calendars under schedules/
 
 plan: $(STAMP) ## show what publishing would do
 	$(BIN)/pipeline plan $(SCHEDULES)
+
+publish: $(STAMP) ## publish the calendars with the environment's STATUS200_API_KEY
+	$(BIN)/pipeline publish $(SCHEDULES) --yes
+
+status: $(STAMP) ## summarise the ledger
+	$(BIN)/pipeline status --ledger ledger
+
+demo: $(STAMP) ## the real pipeline on the example calendars, against a local sandbox
+	$(BIN)/python scripts/demo.py
+
+sandbox: $(STAMP) ## run the API sandbox on 127.0.0.1:8200 (Ctrl-C stops it)
+	$(BIN)/pipeline sandbox --time-scale 0.01
+
+docs: $(STAMP) ## regenerate docs/rules.md from the rules table
+	$(BIN)/python -m pipeline.rules.docs > docs/rules.md
+
+bench: $(STAMP) ## benchmarks (ratios measured side by side, printed)
+	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/xtext.py
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

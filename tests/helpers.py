@@ -46,7 +46,7 @@ def check(
     """Write `files` under `root` (made a git work tree) and validate it."""
     from pipeline.validation import validate
 
-    (root / ".git").mkdir(exist_ok=True)
+    (root / ".git").mkdir(parents=True, exist_ok=True)
     if files:
         write(root, files)
     targets = paths or [str(root)]

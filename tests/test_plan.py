@@ -148,7 +148,7 @@ def test_forecast_lanes_media_and_late_posts(tmp_path: Path) -> None:
     assert fc.media_imports == 2
     assert fc.busiest_count == 4
     # Two media imports at 0 s and 20 s; each lane sends at 0, 20, 40, 60 s.
-    offsets = sorted({s.submit_at.total_seconds() for s in plan.steps if s.submit_at})
+    offsets = sorted({s.submit_at.total_seconds() for s in plan.steps if s.submit_at is not None})
     assert offsets == [0, 20, 40, 60]
     assert fc.duration == timedelta(seconds=60)
     # p0 is due at 12:02 and must be sent before 12:01: on time. p3 is due 12:05, sent at 12:01.

@@ -165,7 +165,7 @@ def test_unknown_fields_typos_error_others_warn(tmp_path: Path) -> None:
             """
         },
     )
-    assert found(result) == {("E104", 7), ("W102", 8), ("E202", 1)}
+    assert found(result) == {("E104", 7), ("W102", 8), ("E202", 2)}
     typo = next(d for d in result.diagnostics if d.code == "E104")
     assert "'text'" in typo.hint
 
