@@ -116,6 +116,16 @@ def media_error(status: int, sentence: str, *headers: tuple[str, str], **extras:
     return json_answer(status, {"error": sentence, **extras}, *headers)
 
 
+def gateway_timeout() -> Answer:
+    """A gateway's page when the function behind it did not answer in time: not JSON."""
+    page = (
+        b"<!DOCTYPE html><html><head><title>504 Gateway Timeout</title></head>"
+        b"<body><h1>504 Gateway Timeout</h1>"
+        b"<p>The function did not answer in time.</p></body></html>"
+    )
+    return Answer(504, page, (), "text/html")
+
+
 def read_api_key(headers: Mapping[str, str]) -> str | None:
     """The key of `Authorization: Bearer rl_...` ("Bearer" in any capital letters), or None."""
     value = headers.get("authorization", "").strip()

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import Receive, Scope, Send
 
 from pipeline.sandbox.admin import admin_routes
-from pipeline.sandbox.answers import Answer
+from pipeline.sandbox.answers import Answer, gateway_timeout
 from pipeline.sandbox.clients import async_client
 from pipeline.sandbox.context import Ctx
 from pipeline.sandbox.engine import Sandbox
@@ -108,6 +108,8 @@ class SandboxApp:
         if decision.action in ("commit_then_drop", "commit_then_die"):
             await _drop(send)
             return
+        if decision.action == "commit_then_504":
+            answer = gateway_timeout()
         sb.state.count(f"statuses|{name}|{answer.status}")
         if answer.status == 429:
             sb.state.count(f"rate_limited|{name}")

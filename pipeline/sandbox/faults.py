@@ -11,6 +11,8 @@ A spec per endpoint ("POST /api/v2/posts", ..., or "*" for every endpoint withou
                             # Idempotency-Key), then the connection is closed without the answer
     commit_then_die: 0.0    # carried out, its Idempotency-Key left "running" (the server died
                             # before storing the answer), connection closed
+    commit_then_504: 0.0    # carried out (answer kept under its key), but the client gets the
+                            # gateway's HTML 504 page instead (Netlify's "no answer in 30 s")
     script: [drop, ok]    # actions used first, one per request, before the rates apply
 
 Each endpoint has its own random stream (seeded by the run's seed and the endpoint's name), and
@@ -25,7 +27,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ACTIONS = ("error_500", "error_502", "error_503", "drop", "commit_then_drop", "commit_then_die")
+ACTIONS = (
+    "error_500",
+    "error_502",
+    "error_503",
+    "drop",
+    "commit_then_drop",
+    "commit_then_die",
+    "commit_then_504",
+)
 SPEC_KEYS = {"latency", "script", *ACTIONS}
 
 
@@ -40,7 +50,7 @@ class Decision:
 
     @property
     def commits(self) -> bool:
-        return self.action in ("ok", "commit_then_drop", "commit_then_die")
+        return self.action in ("ok", "commit_then_drop", "commit_then_die", "commit_then_504")
 
 
 def check_spec(faults: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -16,10 +16,11 @@ import asyncio
 import json
 from typing import Any
 
-from pipeline.sandbox.answers import Answer, Refusal, json_answer, retry_after_headers
+from pipeline.sandbox.answers import Answer, Refusal, gateway_timeout, json_answer, read_api_key
 from pipeline.sandbox.clock import iso
 from pipeline.sandbox.config import TIER_ORDER, AccountConfig, NetworkConfig, ProfileConfig
 from pipeline.sandbox.context import Ctx
+from pipeline.sandbox.dryrun import dry_run_report
 from pipeline.sandbox.engine import UPGRADE_URL, AmbiguousProfile, Sandbox
 from pipeline.sandbox.idempotency import KeyInvalid, body_hash, normalize_key, scope_for
 from pipeline.sandbox.ids import is_uuid
@@ -393,7 +394,10 @@ class Attempt:
             self.post,
             self.items,
             media_ids=tuple(m.file_id for m in self.media),
+            unbounded=self.older,
         )
+        if outcome.gateway_timeout:
+            return gateway_timeout()
         ids = {
             "post_id": outcome.post.id,
             "scheduled_post_id": None,
@@ -423,7 +427,8 @@ class Attempt:
         if self.warnings:
             body["warnings"] = self.warnings
         body["status200"] = ids
-        status = 202 if outcome.still_publishing or self.post.platform == "youtube" else 200
+        accepted = outcome.still_publishing or outcome.accepted or self.post.platform == "youtube"
+        status = 202 if accepted else 200
         return json_answer(status, body)
 
 
@@ -478,8 +483,6 @@ async def _create_post(sb: Sandbox, ctx: Ctx, *, older: bool) -> Answer:
     post = read_post(body, older=older)
     attempt = Attempt(sb, ctx, account, post, older=older)
     if post.dry_run:
-        from pipeline.sandbox.dryrun import dry_run_report
-
         return await dry_run_report(attempt)
     youtube_tags(post)
     attempt.check_schedule()
@@ -548,9 +551,4 @@ def _code_of(answer: Answer) -> str | None:
 
 
 def _bearer(value: str | None) -> str | None:
-    from pipeline.sandbox.answers import read_api_key
-
     return read_api_key({"authorization": value}) if value is not None else None
-
-
-__all__ = ["Attempt", "create_post", "retry_after_headers", "unauthorized"]

@@ -28,6 +28,9 @@ from pipeline.sandbox.webhooks import failed_data, published_data
 
 #: A network that answers at once but is "slow" (still_publishing) confirms after this long.
 SLOW_CONFIRM_SECONDS = 30.0
+#: Videos larger than this go to X, LinkedIn, Facebook and Skool in the background (202).
+LARGE_VIDEO_BYTES = 100_000_000
+LARGE_VIDEO_NETWORKS = ("x", "linkedin", "facebook", "skool")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class Outcome:
     data: dict[str, Any]
     refusal: tuple[int, str, str] | None = None
     still_publishing: bool = False
+    #: 202 with data.status "processing" and no code: a large video on X, LinkedIn, Facebook or
+    #: Skool, which the network takes in the background.
+    accepted: bool = False
+    #: The older address has no 25-second bound: a network that never confirms holds the
+    #: request until the gateway gives up (a 504 page that is not JSON).
+    gateway_timeout: bool = False
 
 
 def send_post(
@@ -48,8 +57,10 @@ def send_post(
     *,
     media_ids: tuple[str, ...] = (),
     scheduled_id: str | None = None,
+    unbounded: bool = False,
 ) -> Outcome:
-    """Step 20: the network gets the post. Records it in History whatever the network says."""
+    """Step 20: the network gets the post. Records it in History whatever the network says.
+    `unbounded`: the older address, which waits for a slow network instead of answering 202."""
     now = sb.clock.now()
     post_id = sb.ids.uuid()
     rule = matching_rule(sb.config.rules, post, items)
@@ -87,7 +98,13 @@ def send_post(
         sb.webhooks.emit(account, "post.failed", failed_data(failed, profile.handle, refused[1]))
         return Outcome(failed, data, refusal=refused)
     settle_as, message = "success", None
-    if post.platform in ASYNC_NETWORKS or (rule is not None and rule.outcome != "failed"):
+    slow = rule is not None and rule.outcome in ("still_publishing", "timeout")
+    large = post.platform in LARGE_VIDEO_NETWORKS and any(
+        m.kind == "video" and (m.size or 0) > LARGE_VIDEO_BYTES for m in items
+    )
+    if unbounded and rule is not None and rule.outcome == "still_publishing":
+        slow = False  # the older address simply waits for the answer
+    if post.platform in ASYNC_NETWORKS or slow or large:
         if rule is not None and rule.outcome in ("failed", "timeout"):
             settle_as, message = rule.outcome, rule.message
         elif (late := async_failure(post, network)) is not None:
@@ -100,8 +117,20 @@ def send_post(
             error_message=message,
         )
         sb.save_post(pending)
-        slow = rule is not None and rule.outcome in ("still_publishing", "timeout")
-        return Outcome(pending, data, still_publishing=slow)
+        if large and not slow:
+            data = {
+                "status": "processing",
+                "post_id": post_id,
+                "message": "The video is being "
+                "processed in the background. Check post history for updates.",
+            }
+        return Outcome(
+            pending,
+            data,
+            still_publishing=slow and not unbounded,
+            accepted=large and not slow,
+            gateway_timeout=slow and unbounded,
+        )
     done = replace(record, status="success", permalink=permalink)
     sb.save_post(done)
     sb.webhooks.emit(account, "post.published", published_data(done, profile.handle))
