@@ -14,6 +14,8 @@ the machine); videos are encoded as H.264 in MP4 by PyAV's bundled FFmpeg (libx2
 | gift-guide.png        | pin graphic                   | 1000x1500  | Pinterest (2:3)             |
 | behind-the-scenes.mp4 | vertical clip, 5 s, 30 fps    | 720x1280   | reels, TikTok, shorts       |
 | lookbook.mp4          | landscape clip, 8 s, 30 fps   | 1280x720   | YouTube, LinkedIn, X        |
+| teaser.mov            | QuickTime clip (H.264), 3 s   | 720x1280   | the API's MOV import        |
+| snowfall.webm         | WebM clip (VP9), 3 s, 25 fps  | 640x360    | the API's WebM import       |
 """
 
 from __future__ import annotations
@@ -155,13 +157,25 @@ def frame(size: tuple[int, int], t: float, title: str) -> Image.Image:
     return image
 
 
-def clip(path: Path, size: tuple[int, int], seconds: int, title: str, fps: int = 30) -> None:
-    with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=fps)
+H264 = ("libx264", {"crf": "30", "preset": "slow", "tune": "animation"})
+VP9 = ("libvpx-vp9", {"crf": "40", "b": "0", "deadline": "good"})
+
+
+def clip(
+    path: Path,
+    size: tuple[int, int],
+    seconds: int,
+    title: str,
+    fps: int = 30,
+    codec: tuple[str, dict[str, str]] = H264,
+) -> None:
+    options = {"movflags": "+faststart"} if path.suffix in (".mp4", ".mov") else {}
+    with av.open(str(path), "w", options=options) as container:
+        stream = container.add_stream(codec[0], rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, fps)
-        stream.options = {"crf": "30", "preset": "slow", "tune": "animation"}
+        stream.options = codec[1]
         for i in range(seconds * fps):
             video_frame = av.VideoFrame.from_image(frame(size, i / fps, title))
             video_frame.pts = i
@@ -183,6 +197,8 @@ def main() -> None:
     gift_guide(out / "gift-guide.png")
     clip(out / "behind-the-scenes.mp4", (720, 1280), 5, "Behind the scenes")
     clip(out / "lookbook.mp4", (1280, 720), 8, "Winter lookbook 2026")
+    clip(out / "teaser.mov", (720, 1280), 3, "Coming soon")
+    clip(out / "snowfall.webm", (640, 360), 3, "Snowfall", fps=25, codec=VP9)
     for file in sorted(out.iterdir()):
         print(f"{file.name:24} {file.stat().st_size:>9,} bytes")
 
