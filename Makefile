@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv with the package (editable) and dev tools
 
 lint: $(STAMP) ## ruff and mypy
-	$(BIN)/ruff check pipeline tests bench
-	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/ruff check pipeline tests bench scripts
+	$(BIN)/ruff format --check pipeline tests bench scripts
 	$(BIN)/mypy
 
 pytest: $(STAMP) ## the test suite only

@@ -110,7 +110,8 @@ def platform_name(name: str) -> tuple[str | None, str]:
         return lowered, ""
     if lowered in PLATFORM_ALIASES:
         return None, f"did you mean {PLATFORM_ALIASES[lowered]!r}?"
-    guess = did_you_mean(lowered, PLATFORMS)
+    guess = did_you_mean(lowered, (*PLATFORMS, *PLATFORM_ALIASES))
+    guess = PLATFORM_ALIASES.get(guess or "", guess)
     return None, (f"did you mean {guess!r}? " if guess else "") + "known: " + ", ".join(PLATFORMS)
 
 
@@ -227,8 +228,6 @@ def build_entry(
                 else:
                     captions[known] = _text(caption)  # type: ignore[assignment]
     title = _text(fields.get("title"))
-    if not platforms:
-        return None, out.items
     at_local, tz, at_utc, dst = when
     entry = Entry(
         source=SourceRef(record.file, record.line),
