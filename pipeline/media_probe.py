@@ -31,7 +31,7 @@ from hachoir.core import config as hachoir_config
 from hachoir.core.log import log as hachoir_log
 from hachoir.metadata import extractMetadata
 from hachoir.parser import createParser
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 # hachoir prints its parse warnings (and errors) to stderr by default; a validator's output
 # must stay ours. Both switches are hachoir's own, process-wide.
@@ -227,7 +227,8 @@ class MediaProbe:
         except NotADirectoryError:
             return _unreadable(path, False, "a folder on the way to the file is a file")
         except (OSError, ValueError) as exc:  # permission on a parent folder, NUL in the name
-            return _unreadable(path, False, f"the file cannot be looked up ({_reason(exc)})")
+            # It may well exist: say why it cannot be read rather than call it missing.
+            return _unreadable(path, True, f"the file cannot be looked up ({_reason(exc)})")
         if stat.S_ISDIR(st.st_mode):
             return _unreadable(path, True, "this is a folder, not a file")
         if not stat.S_ISREG(st.st_mode):
@@ -323,6 +324,9 @@ def _format(found: Sniffed) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    """A short, path-free reason for a sentence (the diagnostic names the file already)."""
+    if isinstance(exc, UnidentifiedImageError):
+        return "Pillow cannot read it as an image"
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, OSError) and exc.strerror:

@@ -24,9 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import emoji  # type: ignore[import-not-found]
-from twitter_text.regexp import emoji as tt_emoji  # type: ignore[import-not-found]
-from twitter_text.regexp.valid_cctld import valid_cctld  # type: ignore[import-not-found]
-from twitter_text.regexp.valid_gtld import valid_gtld  # type: ignore[import-not-found]
+from twitter_text.regexp import emoji as tt_emoji
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
 
 TONES = range(0x1F3FB, 0x1F400)
 ABBREVIATIONS = {0x200D: "Z", 0xFE0F: "V"}

@@ -280,6 +280,20 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert info.error == "the file cannot be read (permission denied)"
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unsearchable_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    make_image(folder / "a.jpg", (10, 10), "JPEG")
+    folder.chmod(0)
+    try:
+        info = MediaProbe().probe(str(folder / "a.jpg"))
+    finally:
+        folder.chmod(0o755)
+    assert info.exists  # it may well be there: the error says why it cannot be read
+    assert info.error == "the file cannot be looked up (permission denied)"
+
+
 def test_read_failure_becomes_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same path as above where tests run as root: the open call is made to fail as a
     permission problem would (only the file system is faked, not the probe)."""
