@@ -89,7 +89,7 @@ class PlanConfig:
 @dataclass(frozen=True)
 class WebhookConfig:
     url: str
-    secret: str
+    secret: str = field(repr=False)
     events: tuple[str, ...] = EVENTS
 
 
@@ -106,7 +106,7 @@ class MediaSeed:
 @dataclass(frozen=True)
 class AccountConfig:
     name: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...] = field(repr=False)  # API keys never show in a repr or a log
     plan: PlanConfig
     profiles: tuple[ProfileConfig, ...]
     webhook: WebhookConfig | None = None

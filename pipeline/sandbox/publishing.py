@@ -81,7 +81,8 @@ def send_post(
         text=post.network_text or "",
         network_data={"permalink": permalink, "media_ids": list(media_ids)},
     )
-    sb.throttles.note_post(account.name, post.platform)
+    if scheduled_id is None:  # a scheduled post going out is the service's doing, not a request
+        sb.throttles.note_post(account.name, post.platform)
     refused = network_refusal(post, network)
     sync_failure = rule is not None and rule.outcome == "failed"
     if (

@@ -142,3 +142,16 @@ def test_older_address_throttles_before_reading_the_profile(sandbox: SandboxHand
         on_v2 = client.post("/posts", json=unknown)
     assert on_older.status_code == 429
     assert on_v2.status_code == 403 and on_v2.json()["error"]["code"] == "account_not_found"
+
+
+def test_a_scheduled_post_going_out_does_not_throttle_the_next_request(
+    sandbox: SandboxHandle,
+) -> None:
+    with api(sandbox) as client:
+        body = text_post("linkedin", "at ten past")
+        body["post"]["scheduledFor"] = _later(1)
+        assert client.post("/posts", json=body).status_code == 202
+        sandbox.advance(3600 + 1)
+        assert client.get("/posts").json()["data"][0]["kind"] == "post"
+        right_after = client.post("/posts", json=text_post("linkedin", "now"))
+    assert right_after.status_code == 200

@@ -150,3 +150,12 @@ def test_config_errors_name_the_place(text: str, complaint: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config_text(text)
     assert complaint in str(caught.value)
+
+
+def test_keys_and_secrets_stay_out_of_reprs() -> None:
+    from pipeline.sandbox.testing import running_sandbox
+
+    config = demo_config()
+    with running_sandbox(config) as sandbox:
+        shown = repr(config) + repr(sandbox)
+    assert "rl_sandbox_demo" not in shown and "whsec_" not in shown
