@@ -58,16 +58,8 @@ def _account(sb: Sandbox, profile: ProfileConfig) -> dict[str, Any]:
     }
 
 
-class OptionsCache:
-    """When each (profile, network) was last asked, for the `cached` flag."""
-
-    def __init__(self) -> None:
-        self.asked: dict[str, float] = {}
-
-
 def posting_options(
     sb: Sandbox,
-    cache: OptionsCache,
     account: AccountConfig,
     profile_id: str,
     query: list[tuple[str, str]],
@@ -92,10 +84,10 @@ def posting_options(
     for platform in wanted:
         network = sb.network(profile, platform)
         key = f"{profile.profile_id}|{platform}"
-        last = cache.asked.get(key)
+        last = sb.options_asked.get(key)
         cached = last is not None and now - last < sb.clock.scaled(OPTIONS_CACHE_SECONDS)
         if not cached:
-            cache.asked[key] = last = now
+            sb.options_asked[key] = last = now
         rows.append(
             _row(sb, profile, platform, network, checked=last or now, cached=cached, slug=slug)
         )

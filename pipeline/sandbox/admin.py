@@ -12,6 +12,7 @@
     GET    /_sandbox/webhooks          every webhook delivery and its attempts
     POST   /_sandbox/disconnect        {"profile": "@demo" or id, "platform": "facebook"}
     POST   /_sandbox/reset             forgets posts, media, keys, throttles, counters, deliveries
+                                       and faults set at run time; the clock goes back to its start
 
 They take no API key: the sandbox binds to 127.0.0.1 and only its user reaches it.
 """

@@ -67,6 +67,9 @@ class Sandbox:
         self.throttles = Throttles(self.state, self.clock)
         self.faults = Faults(config.faults, seed)
         self.webhooks = Webhooks(self.state, self.clock, self.ids)
+        self._start_offset = self.clock.offset
+        #: When each "profile|network" was last asked for its posting options (the 90-s cache).
+        self.options_asked: dict[str, float] = {}
         self._seed_media()
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -96,11 +99,14 @@ class Sandbox:
         return now
 
     def reset(self) -> None:
+        """Forgets every record, and puts the clock back where this run started."""
         starts = self.state.meta.get("starts", 1)
         self.state.reset()
         self.state.set_meta("starts", starts)
         self.throttles.reset()
         self.faults.reset()
+        self.options_asked.clear()
+        self.clock.offset = self._start_offset
         self.state.set_meta("clock_offset", self.clock.offset)
         self._seed_media()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from pipeline.sandbox.accounts import OptionsCache, list_accounts, posting_options
+from pipeline.sandbox.accounts import list_accounts, posting_options
 from pipeline.sandbox.answers import (
     CACHE_CONTROL,
     Answer,
@@ -60,7 +60,6 @@ class Api:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.cursors = Cursors(sb.seed)
-        self.options_cache = OptionsCache()
 
     def route(self, method: str, path: str) -> Route | None:
         trimmed = path.rstrip("/") or "/"
@@ -216,7 +215,7 @@ class Api:
         refused, account = self._reader(ctx, options=True)
         if refused is not None:
             return refused
-        return posting_options(self.sb, self.options_cache, account, profile, ctx.query)  # type: ignore[arg-type]
+        return posting_options(self.sb, account, profile, ctx.query)  # type: ignore[arg-type]
 
     async def _cancel(self, ctx: Ctx, item: str, *, older: bool) -> Answer:
         account = self.sb.account_for_key(read_api_key(ctx.headers))

@@ -138,7 +138,7 @@ class State:
         self._write("meta", name, value)
 
     def reset(self) -> None:
-        """Forgets everything but the clock (the admin reset)."""
+        """Forgets everything (the admin reset); the engine then sets the clock back."""
         offset = self.meta.get("clock_offset")
         for table in (*TABLES, "throttle", "counters", "meta"):
             getattr(self, table).clear()

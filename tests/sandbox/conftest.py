@@ -62,11 +62,18 @@ def api(handle: SandboxHandle, key: str | None = None, *, older: bool = False) -
     return http_client(base, headers=headers, timeout=30.0)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxHandle]:
-    """The demo account (rl_sandbox_demo, @demo on every network) at time scale 1."""
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[SandboxHandle]:
     with running_sandbox(seed=1) as handle:
         yield handle
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: SandboxHandle) -> SandboxHandle:
+    """The demo account (rl_sandbox_demo, @demo on every network) at time scale 1, fresh: one
+    server per test module, reset before each test (records, faults and clock)."""
+    shared_sandbox.reset()
+    return shared_sandbox
 
 
 @pytest.fixture
