@@ -27,7 +27,13 @@ import httpx
 from pipeline.sandbox.app import create_app
 from pipeline.sandbox.clients import client
 from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.config import DEMO_KEY, SandboxConfig, demo_config, load_config_text
+from pipeline.sandbox.config import (
+    DEMO_KEY,
+    SandboxConfig,
+    demo_config,
+    load_config,
+    load_config_text,
+)
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.server import BackgroundServer
 
@@ -109,7 +115,7 @@ def _as_time(value: str | float | datetime | None) -> float | None:
 
 @contextmanager
 def running_sandbox(
-    config: SandboxConfig | str | None = None,
+    config: SandboxConfig | str | Path | None = None,
     *,
     time_scale: float = 1.0,
     seed: int = 0,
@@ -118,8 +124,11 @@ def running_sandbox(
     faults: Mapping[str, Any] | None = None,
 ) -> Iterator[SandboxHandle]:
     """A sandbox on 127.0.0.1:<free port> for the `with` block. `config` is a SandboxConfig, the
-    text of a config YAML, or None for the demo account (key rl_sandbox_demo, profile @demo)."""
-    if isinstance(config, str):
+    text of a config YAML, a Path to one, or None for the demo account (key rl_sandbox_demo,
+    profile @demo)."""
+    if isinstance(config, Path):
+        config = load_config(config)
+    elif isinstance(config, str):
         config = load_config_text(config)
     config = config or demo_config()
     sb = Sandbox(

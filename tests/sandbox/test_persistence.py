@@ -41,3 +41,11 @@ def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
     assert status.status_code == 200 and status.json()["status"] == "ready"
     assert gone_out["results"][0]["post_id"] is not None
     assert counters["posts_created"]["demo"] == 2 and counters["scheduled_created"]["demo"] == 1
+
+
+def test_a_config_file_path_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.yaml"
+    path.write_text("accounts: [{name: solo, keys: [rl_solo], profiles: [{name: solo}]}]\n")
+    with running_sandbox(path) as sandbox, api(sandbox) as client:
+        handles = [a["handle"] for a in client.get("/accounts").json()["data"]]
+    assert sandbox.api_key == "rl_solo" and handles == ["@solo"]

@@ -3,6 +3,7 @@ import per 20 s, 60 reads a minute and 10 posting-options reads on top; all scal
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from pipeline.sandbox.testing import SandboxHandle, running_sandbox
@@ -155,3 +156,14 @@ def test_a_scheduled_post_going_out_does_not_throttle_the_next_request(
         assert client.get("/posts").json()["data"][0]["kind"] == "post"
         right_after = client.post("/posts", json=text_post("linkedin", "now"))
     assert right_after.status_code == 200
+
+
+def test_a_scaled_window_passes_in_real_time() -> None:
+    # Waiting longer than the scaled window (0.2 s) is always enough: no timing bound is asserted.
+    with running_sandbox(time_scale=0.01) as sandbox, api(sandbox) as client:
+        client.post("/posts", json=text_post("x"))
+        refused = client.post("/posts", json=text_post("x", "too soon"))
+        threading.Event().wait(0.3)
+        after = client.post("/posts", json=text_post("x", "after the scaled window"))
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert after.status_code == 200
