@@ -10,7 +10,7 @@ sends them as if nothing happened.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.api import Account, PostingOptions, Status200Client
@@ -59,7 +59,7 @@ def _option_problem(post: PlannedPost, options: PostingOptions | None) -> str | 
     if options is None:
         return None
     network = options.network(post.platform)
-    if network is None or network.status != "ok" or not isinstance(network.options, dict):
+    if network is None or network.status != "ok" or not isinstance(network.options, Mapping):
         return None  # the network did not answer; the API itself will judge the post
     chosen = post.options
     found = network.options
@@ -73,10 +73,10 @@ def _option_problem(post: PlannedPost, options: PostingOptions | None) -> str | 
     if post.platform == "pinterest" and "boardId" in chosen:
         boards = found.get("boards")
         if isinstance(boards, list):
-            ids = {str(b.get("id")) for b in boards if isinstance(b, dict)}
+            ids = {str(b.get("id")) for b in boards if isinstance(b, Mapping)}
             if str(chosen["boardId"]) not in ids:
                 names = ", ".join(
-                    f"{b.get('name')} ({b.get('id')})" for b in boards if isinstance(b, dict)
+                    f"{b.get('name')} ({b.get('id')})" for b in boards if isinstance(b, Mapping)
                 )
                 return (
                     f"{post.account}: Pinterest board {chosen['boardId']} does not exist "
@@ -85,7 +85,7 @@ def _option_problem(post: PlannedPost, options: PostingOptions | None) -> str | 
     if post.platform == "skool" and "group" in chosen:
         groups = found.get("groups")
         if isinstance(groups, list):
-            ids = {str(g.get("id")) for g in groups if isinstance(g, dict)}
+            ids = {str(g.get("id")) for g in groups if isinstance(g, Mapping)}
             if str(chosen["group"]) not in ids:
                 return f"{post.account}: Skool group {chosen['group']} is not one of this profile's"
     return None
