@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from pipeline.ledger import Ledger
 from pipeline.ledger.events import PostIntent
@@ -10,8 +10,10 @@ from pipeline.publish.keys import post_key
 from tests.publish.conftest import Rig, calendar
 
 
-def total_created(counters: dict) -> int:
-    return sum(counters["scheduled_created"].values()) + sum(counters["posts_created"].values())
+def total_created(counters: dict[str, Any]) -> int:
+    return int(
+        sum(counters["scheduled_created"].values()) + sum(counters["posts_created"].values())
+    )
 
 
 def test_first_run_schedules_everything_second_run_sends_nothing(rig: Rig) -> None:
