@@ -13,19 +13,16 @@ for media. A dry run runs the same checks without side effects and reports inste
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-from pipeline.sandbox.answers import Answer, Refusal, gateway_timeout, json_answer, read_api_key
+from pipeline.sandbox.answers import Answer, Refusal, gateway_timeout, json_answer
 from pipeline.sandbox.clock import iso
 from pipeline.sandbox.config import TIER_ORDER, AccountConfig, NetworkConfig, ProfileConfig
 from pipeline.sandbox.context import Ctx
-from pipeline.sandbox.dryrun import dry_run_report
 from pipeline.sandbox.engine import UPGRADE_URL, AmbiguousProfile, Sandbox
-from pipeline.sandbox.idempotency import KeyInvalid, body_hash, normalize_key, scope_for
 from pipeline.sandbox.ids import is_uuid
 from pipeline.sandbox.networks import MediaItem, guards, kind_from_url
-from pipeline.sandbox.postinput import PostInput, read_post, warning, youtube_tags
+from pipeline.sandbox.postinput import PostInput, warning
 from pipeline.sandbox.publishing import Outcome, send_post
 from pipeline.sandbox.records import MediaRecord, ScheduledRecord
 from pipeline.sandbox.timeparse import ScheduleError, read_scheduled_for
@@ -33,7 +30,6 @@ from pipeline.sandbox.timeparse import ScheduleError, read_scheduled_for
 V2_MEDIA_WAIT = 12.0
 OLDER_MEDIA_WAIT = 90.0
 MEDIA_RETRY_AFTER = 30.0
-KEPT_CODES = ("server_error", "platform_error")
 _REQUIRED = {"x_addon": "the X add-on", "beginner": "Beginner or higher"}
 
 
@@ -448,107 +444,3 @@ def _schedule_message(reason: str) -> str:
         "zone, a date with the month as a word and a zone, or a Unix time).",
         "too_far_ahead": "post.scheduledFor is more than 365 days ahead.",
     }[reason]
-
-
-def _parse_json(ctx: Ctx, older: bool) -> dict[str, Any]:
-    try:
-        body = json.loads(ctx.body)
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise Refusal(
-            400,
-            "api_error" if older else "bad_request",
-            'The body must be a JSON object: {"post": {...}}.',
-        )
-    return body
-
-
-async def create_post(sb: Sandbox, ctx: Ctx, *, older: bool) -> Answer:
-    """The whole POST, refusals included, as the answer to send."""
-    try:
-        return await _create_post(sb, ctx, older=older)
-    except Refusal as refusal:
-        return refusal.answer()
-
-
-async def _create_post(sb: Sandbox, ctx: Ctx, *, older: bool) -> Answer:
-    key = ctx.headers.get("authorization")
-    account = sb.account_for_key(_bearer(key))
-    if older and account is None:
-        raise unauthorized(older, key is None)
-    body = _parse_json(ctx, older)
-    if account is None:
-        raise unauthorized(older, key is None)
-    post = read_post(body, older=older)
-    attempt = Attempt(sb, ctx, account, post, older=older)
-    if post.dry_run:
-        return await dry_run_report(attempt)
-    youtube_tags(post)
-    attempt.check_schedule()
-    try:
-        idem_key = normalize_key(ctx.headers.get("idempotency-key"))
-    except KeyInvalid as exc:
-        raise Refusal(400, "idempotency_key_invalid", str(exc)) from None
-    if idem_key is None:
-        await ctx.pause()
-        return await _run(attempt)
-    api_key = _bearer(key) or ""
-    scope = scope_for("posts", api_key)
-    begun = sb.idempotency.begin(scope, idem_key, body_hash(ctx.body))
-    if begun.kind == "replay":
-        assert begun.answer is not None
-        return begun.answer
-    if begun.kind == "reused":
-        raise Refusal(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was used for another "
-            "body in the last 24 hours. Do not resend: use a new key for a new post.",
-            extras={"first_used_at": begun.started_at},
-        )
-    if begun.kind == "in_progress":
-        wait = sb.clock.wait_header(begun.retry_after)
-        raise Refusal(
-            409,
-            "idempotency_in_progress",
-            "The first request with this "
-            "Idempotency-Key is still running: wait, then send it again.",
-            extras={"started_at": begun.started_at},
-            retry_after=wait,
-        )
-    if begun.kind == "outcome_unknown":
-        raise Refusal(
-            409,
-            "idempotency_outcome_unknown",
-            "The first request with this "
-            "Idempotency-Key never answered. Do not resend: check GET /posts.",
-            extras={"started_at": begun.started_at},
-        )
-    await ctx.pause()
-    answer = await _run(attempt)
-    if ctx.decision.action == "commit_then_die":
-        return answer  # the key stays "running": the first request never answered
-    code = _code_of(answer)
-    keep = 200 <= answer.status < 300 or code in KEPT_CODES or (older and answer.status == 500)
-    sb.idempotency.finish(scope, idem_key, answer, keep=keep)
-    return answer
-
-
-async def _run(attempt: Attempt) -> Answer:
-    try:
-        return await attempt.run()
-    except Refusal as refusal:
-        return refusal.answer()
-
-
-def _code_of(answer: Answer) -> str | None:
-    try:
-        error = json.loads(answer.body).get("error")
-    except (ValueError, AttributeError):
-        return None
-    return error.get("code") if isinstance(error, dict) else None
-
-
-def _bearer(value: str | None) -> str | None:
-    return read_api_key({"authorization": value}) if value is not None else None

@@ -17,11 +17,12 @@ from pipeline.sandbox.answers import (
     read_error,
 )
 from pipeline.sandbox.context import Ctx
+from pipeline.sandbox.createpost import create_post
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.history import Cursors, cancel, cancel_answer, get_post, list_posts
 from pipeline.sandbox.ids import is_uuid
 from pipeline.sandbox.media import import_media, media_status
-from pipeline.sandbox.posting import create_post, unauthorized
+from pipeline.sandbox.posting import unauthorized
 from pipeline.sandbox.throttles import READS_PER_MINUTE
 
 V2 = "/api/v2"

@@ -18,8 +18,9 @@ PRINTABLE = st.text(alphabet=[chr(c) for c in range(0x21, 0x7F)], min_size=1, ma
 
 @given(PRINTABLE)
 def test_spaces_and_one_pair_of_quotes_are_removed(key: str) -> None:
-    assert normalize_key(f'  "{key}"\t') == key
-    assert normalize_key(key) == key
+    assert normalize_key(f'  "{key}"\t') == key  # one pair only: '""x""' keeps '"x"'
+    if not (len(key) >= 2 and key.startswith('"') and key.endswith('"')):
+        assert normalize_key(key) == key
 
 
 @pytest.mark.parametrize("raw", ["", "   ", '""', "x" * 256, "clé", "tab\tinside"])
