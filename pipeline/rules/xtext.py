@@ -25,9 +25,11 @@ Like the reference, a CRLF or lone CR counts as one newline.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import product
 
 from pipeline.rules import xtext_data
@@ -139,26 +141,28 @@ class _EmojiFinder:
     """Finds emoji sequences left to right, longest first, as twitter-text's regex does.
 
     A single character class finds candidate positions quickly (Python's regex engine skips
-    ahead on a leading class), and only there the trie-shaped regex runs. Astral starts are
-    one range in that class (all emoji live in U+1F000-U+1FAFF; astral ranges are tested one by
-    one, BMP ones in O(1)); the trie decides. Starts that are no emoji alone (the keycap bases
-    #*0-9) are found through their second code point, so digits and hashtags stay cheap.
+    ahead on a leading class); only there are prefixes looked up in the set of sequences,
+    longest first. Astral starts are one range in that class (all emoji live in U+1F000 to
+    U+1FAFF, and astral ranges are tested one by one, BMP ones in O(1)); the set decides.
+    Starts that are no emoji alone (the keycap bases #*0-9) are found through their second
+    code point, so digits and hashtags stay cheap. (A set, not a regex: compiling a regex of
+    5,000 sequences took Python ~0.2 s at every start.)
     """
 
     def __init__(self, sequences: list[str]) -> None:
-        root = _trie(sequences)
-        bmp = [cp for cp in root.children if cp <= 0xFFFF]
-        astral = [cp for cp in root.children if cp > 0xFFFF]
-        alone = [cp for cp in bmp if root.children[cp].terminal]
-        starts = [cp for cp in bmp if not root.children[cp].terminal]
-        seconds = sorted({cp for start in starts for cp in root.children[start].children})
-        if set(seconds) & set(root.children):
+        self._sequences = frozenset(sequences)
+        self._longest: dict[str, int] = {}
+        for seq in sequences:
+            self._longest[seq[0]] = max(self._longest.get(seq[0], 0), len(seq))
+        bmp = [ch for ch in self._longest if ord(ch) <= 0xFFFF]
+        astral = [ord(ch) for ch in self._longest if ord(ch) > 0xFFFF]
+        alone = [ord(ch) for ch in bmp if ch in self._sequences]
+        self._starts = frozenset(ch for ch in bmp if ch not in self._sequences)
+        self._seconds = frozenset(s[1] for s in sequences if s[0] in self._starts)
+        if self._seconds & self._longest.keys():
             raise ValueError("emoji data: a keycap-like second code point also starts an emoji")
-        astral_range = f"\\U{min(astral):08X}-\\U{max(astral):08X}"
-        self._candidate = re.compile(f"{_cls(alone + seconds)[:-1]}{astral_range}]")
-        self._trie = re.compile(_trie_regex(root))
-        self._starts = frozenset(map(chr, starts))
-        self._seconds = frozenset(map(chr, seconds))
+        candidates = _cls(alone + [ord(ch) for ch in self._seconds])[:-1]
+        self._candidate = re.compile(f"{candidates}\\U{min(astral):08X}-\\U{max(astral):08X}]")
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
@@ -171,13 +175,20 @@ class _EmojiFinder:
                 else:
                     position = start + 1
                     continue
-            match = self._trie.match(text, start)
-            if match is None:
+            end = self._match(text, start)
+            if end is None:
                 position = hit.start() + 1
             else:
-                found.append((start, match.end()))
-                position = match.end()
+                found.append((start, end))
+                position = end
         return found
+
+    def _match(self, text: str, start: int) -> int | None:
+        """End of the longest sequence starting at `start`, if any."""
+        for length in range(min(self._longest.get(text[start], 0), len(text) - start), 0, -1):
+            if text[start : start + length] in self._sequences:
+                return start + length
+        return None
 
 
 _ALL_EMOJI = emoji_sequences(xtext_data.EMOJI_V12 + " " + xtext_data.EMOJI_NEWER)
@@ -285,17 +296,36 @@ _PATH = f"(?:(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?
 _QUERY_CHAR = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[a-z0-9\-_&=#/]"
 _PRECEDING = f"(?:[^A-Za-z0-9@＠$#＃{_INVALID_CHARS}]|[{_DIRECTIONAL}]|^)"
-_EXTRACT_URL = re.compile(
-    f"(({_PRECEDING})((https?:\\/\\/)?({_DOMAIN})(?::([0-9]+))?(\\/{_PATH}*)?"
-    f"(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
-    re.IGNORECASE,
-)
-_ASCII_DOMAIN = re.compile(
-    f"(?:(?:[\\-a-z0-9{_LATIN_ACCENTS}]+)\\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})", re.IGNORECASE
-)
-_TCO = re.compile(
-    f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?", re.IGNORECASE
-)
+
+
+@dataclass(frozen=True, slots=True)
+class _UrlRegexes:
+    extract: re.Pattern[str]
+    ascii_domain: re.Pattern[str]
+    tco: re.Pattern[str]
+
+
+@functools.cache
+def _url_regexes() -> _UrlRegexes:
+    """Compiled on first use: Python takes ~0.2 s to compile these (the TLD lists), which a run
+    without X links need not pay."""
+    return _UrlRegexes(
+        extract=re.compile(
+            f"(({_PRECEDING})((https?:\\/\\/)?({_DOMAIN})(?::([0-9]+))?(\\/{_PATH}*)?"
+            f"(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
+            re.IGNORECASE,
+        ),
+        ascii_domain=re.compile(
+            f"(?:(?:[\\-a-z0-9{_LATIN_ACCENTS}]+)\\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})",
+            re.IGNORECASE,
+        ),
+        tco=re.compile(
+            f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?",
+            re.IGNORECASE,
+        ),
+    )
+
+
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
 
@@ -326,7 +356,7 @@ def _urls(text: str) -> list[tuple[int, int]]:
         covered = _run_end(text, dot)
         if len(_URL_HINT.findall(text, start, covered)) > MAX_URL_HINTS_PER_WORD:
             continue
-        for match in _EXTRACT_URL.finditer(text, max(start - 1, 0), covered):
+        for match in _url_regexes().extract.finditer(text, max(start - 1, 0), covered):
             _collect(match, found)
     return [(start, size) for start, size in found]
 
@@ -338,7 +368,7 @@ def _collect(match: re.Match[str], found: list[list[int]]) -> None:
     if not _is_valid_url(url, protocol or "https://", domain):
         return
     if protocol is not None:
-        tco = _TCO.search(url)
+        tco = _url_regexes().tco.search(url)
         if tco is not None:
             if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 return
@@ -352,7 +382,7 @@ def _collect(match: re.Match[str], found: list[list[int]]) -> None:
     # string has (url.replace(domain, last)), which we reproduce.
     last: list[int] | None = None
     last_text = ""
-    for ascii_match in _ASCII_DOMAIN.finditer(domain):
+    for ascii_match in _url_regexes().ascii_domain.finditer(domain):
         last_text = ascii_match.group(0)
         last = [start + ascii_match.start(), len(last_text)]
         found.append(last)
