@@ -166,6 +166,7 @@ class Runner:
         self._running: set[str] = set()
         self._again: set[str] = set()
         self._started = self._stopped = False
+        self._signal: str | None = None
         self._synced_signature: tuple[Any, ...] | None = None
         self._last_signature: tuple[Any, ...] | None = None
         self._views_count = -1
@@ -249,6 +250,8 @@ class Runner:
                 return EXIT_FAILED
             while not self.stop_event.wait(1.0):
                 pass
+            if self._signal:
+                log.info("%s received", self._signal, extra={"job": "runner"})
         finally:
             self.shutdown()
             restore()
@@ -283,8 +286,8 @@ class Runner:
             return lambda: None
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
-            if not self.stop_event.is_set():
-                log.info("%s received", signal.Signals(signum).name, extra={"job": "runner"})
+            # Only set the event here: logging from a signal handler could meet a held lock.
+            self._signal = signal.Signals(signum).name
             self.stop_event.set()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -432,7 +435,9 @@ class Runner:
                 outcome="disconnected",
             )
         self._refresh_views()
-        log.info(
+        busy = report.reads or report.changes or report.late or not report.complete
+        log.log(
+            logging.INFO if busy else logging.DEBUG,
             "track pass",
             extra={
                 "job": TRACK,
@@ -463,7 +468,8 @@ class Runner:
         )
         for identity, why in report.skipped:
             log.info("no figures read: %s", why, extra={"job": FIGURES, "entry": identity})
-        log.info(
+        log.log(
+            logging.INFO if report.reads else logging.DEBUG,
             "figures pass",
             extra={
                 "job": FIGURES,

@@ -199,6 +199,14 @@ def _reference(post: LedgerPost) -> datetime:
     return post.first_sent_at or post.scheduled_for or post.updated_at or _EPOCH
 
 
+class ScanMemo:
+    """Where a scan cut short by its read cap stopped, for the next pass to go on from (the
+    runner keeps one for its life; without one, every pass starts from the newest page)."""
+
+    def __init__(self) -> None:
+        self.cursors: dict[tuple[tuple[str, str], ...], str] = {}
+
+
 class _Pass:
     """One tracking pass: the reads, what they showed, and the budget left."""
 
@@ -210,7 +218,9 @@ class _Pass:
         now: datetime,
         max_reads: int,
         should_stop: Callable[[], bool],
+        memo: ScanMemo,
     ) -> None:
+        self.memo = memo
         self.client = client
         self.state = state
         self.now = now
@@ -248,12 +258,21 @@ class _Pass:
 
     def scan(self, needed: set[str] | None, horizon: datetime, **filters: str) -> bool:
         """Read pages newest first until every `needed` post was found (None: no such end), the
-        pages are older than `horizon`, or the history ends. True when the scan is conclusive."""
-        cursor: str | None = None
+        pages are older than `horizon`, or the history ends. True when the scan is conclusive.
+
+        A scan cut short by `max_reads` leaves its cursor in the memo, and the next pass goes
+        on from there (then from the top again), so a deep history is covered over a few passes
+        instead of re-reading its newest pages for ever. A resumed scan proves no lateness.
+        """
+        key = tuple(sorted(filters.items()))
+        cursor = self.memo.cursors.pop(key, None)
+        conclusive = cursor is None
         while True:
             if needed is not None and not needed - self.found.keys():
-                return True
+                return conclusive
             if not self._may_read():
+                if cursor is not None and not self.stopped:
+                    self.memo.cursors[key] = cursor
                 return False
             self.reads += 1
             page = self.client.list_posts(limit=100, cursor=cursor, **filters)
@@ -261,7 +280,7 @@ class _Pass:
                 self._note(item)
             times = [i.at for i in page.items if i.at is not None]
             if page.next_cursor is None or (times and min(times) < horizon):
-                return True
+                return conclusive
             cursor = page.next_cursor
 
     def _platform(self, identities: Iterable[str]) -> dict[str, str]:
@@ -395,10 +414,19 @@ def track(
     max_lookups: int = DEFAULT_MAX_LOOKUPS,
     run: str = "track",
     should_stop: Callable[[], bool] = lambda: False,
+    memo: ScanMemo | None = None,
 ) -> TrackReport:
     """One tracking pass; appends `post.status` events (origin poll) for what changed and
-    rewrites the CSV views if anything did. Needs the ledger's lock (held by the caller)."""
-    work = _Pass(client, ledger.state(), now=now, max_reads=max_reads, should_stop=should_stop)
+    rewrites the CSV views if anything did. Needs the ledger's lock (held by the caller).
+    `memo` carries a scan cut short by `max_reads` over to the next pass (keep one per runner)."""
+    work = _Pass(
+        client,
+        ledger.state(),
+        now=now,
+        max_reads=max_reads,
+        should_stop=should_stop,
+        memo=memo or ScanMemo(),
+    )
     if not work.posts:
         return TrackReport(pending=0, reads=0)
     work.run(max_lookups)

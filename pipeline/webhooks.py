@@ -294,7 +294,7 @@ class WebhookReceiver:
         return "applied"
 
 
-async def _read_capped(request: Request, limit: int) -> bytes | None:
+async def read_capped(request: Request, limit: int) -> bytes | None:
     """The body, or None as soon as it is longer than `limit` (checked while it streams)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.strip().isdigit() or int(declared) > limit):
@@ -330,7 +330,7 @@ def receiver_app(hooks: WebhookReceiver, max_body: int = MAX_BODY) -> Starlette:
 
     async def webhook(request: Request) -> Response:
         try:
-            body = await _read_capped(request, max_body)
+            body = await read_capped(request, max_body)
         except ClientDisconnect:
             return _error(400, "the request body was cut short")
         if body is None:
