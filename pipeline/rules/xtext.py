@@ -8,15 +8,17 @@ weighs 23 (t.co). Limit: 280.
 Why not call the `twitter-text-parser` package: it scans every position with a regex of ~3,800
 alternatives (about 0.5 ms a caption). Here most captions take a fast path (one regex search
 proves there is no URL, no emoji and no heavy code point, so the length is `len`), and the rest
-take an exact path that ports twitter-text's URL extractor (same regexes, TLD lists and validity
-checks, so scheme-less URLs count only with a listed TLD) and finds emoji with one trie-shaped
-regex. Tests check both paths against the package as a reference oracle.
+take an exact path: twitter-text's URL extractor ported in xtext_urls.py (same regexes, TLD
+lists and validity checks, so scheme-less URLs count only with a listed TLD), and emoji looked
+up, longest first, in the set of sequences of xtext_data.py. Tests check both paths against
+the package as a reference oracle.
 
 Where we deliberately differ from that package: it knows emoji only up to Emoji 12.0, so newer
 sequences (❤️‍🔥, 🫶🏽, 🐦‍🔥) count as the sum of their parts there; here every RGI sequence up to
 Emoji 18.0 counts 2, as the v3 rule says (see xtext_data.py and tests/test_xtext.py). And on
 absurd input (over 50,000 code points, or a space-free run with more than 16 "dot + letter"
-spots) we skip the URL search that would take the reference minutes: see the guards below.
+spots) we skip the URL search that would take the reference minutes (MAX_EXACT_CODE_POINTS,
+MAX_URL_HINTS_PER_WORD).
 Like the reference, a CRLF or lone CR counts as one newline.
 
 >>> weighted_length("Fresh drop 🔥 https://example.com/shop")
@@ -25,14 +27,23 @@ Like the reference, a CRLF or lone CR counts as one newline.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import product
 
 from pipeline.rules import xtext_data
+from pipeline.rules.xtext_urls import MAX_URL_HINTS_PER_WORD, URL_HINT, url_spans
+
+__all__ = [
+    "EMOJI_WEIGHT",
+    "MAX_EXACT_CODE_POINTS",
+    "MAX_URL_HINTS_PER_WORD",
+    "MAX_WEIGHTED_LENGTH",
+    "URL_WEIGHT",
+    "emoji_sequences",
+    "is_valid",
+    "weighted_length",
+]
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
@@ -44,9 +55,6 @@ EMOJI_WEIGHT = 2
 #: 4,096 characters for 23 units, so 280 units cover at most ~49,900), and we return the plain
 #: per-code-point weight instead of looking for URLs and emoji.
 MAX_EXACT_CODE_POINTS = 50_000
-#: A space-free run with more "dot + letter" spots than this is not searched for URLs (its
-#: characters count one by one). No real link has that many; junk and attacks do.
-MAX_URL_HINTS_PER_WORD = 16
 
 #: Code points weighing 1 (twitter-text v3 `ranges`, weight 100 of scale 100); others weigh 2.
 LIGHT_RANGES: tuple[tuple[int, int], ...] = (
@@ -96,45 +104,6 @@ def _expand(entry: str) -> list[tuple[int, ...]]:
 def emoji_sequences(data: str) -> list[str]:
     """The emoji sequences an xtext_data string lists (tests use it to pick their samples)."""
     return ["".join(map(chr, seq)) for entry in data.split() for seq in _expand(entry)]
-
-
-class _Node:
-    __slots__ = ("children", "terminal")
-
-    def __init__(self) -> None:
-        self.children: dict[int, _Node] = {}
-        self.terminal = False
-
-
-def _trie(words: list[str]) -> _Node:
-    root = _Node()
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.children.setdefault(ord(ch), _Node())
-        node.terminal = True
-    return root
-
-
-def _astral_escape(cp: int) -> str:
-    return f"\\U{cp:08X}"
-
-
-def _trie_regex(node: _Node, escape: Callable[[int], str] = _astral_escape) -> str:
-    """The alternation of all words below `node`, factored by prefix so the regex engine tests
-    a handful of branches instead of thousands. Greedy optional tails try the longest word
-    first, as twitter-text's longest-first alternations do."""
-    leaves = [cp for cp, child in node.children.items() if not child.children]
-    branches = [
-        f"{escape(cp)}(?:{_trie_regex(child, escape)}){'?' if child.terminal else ''}"
-        for cp, child in sorted(node.children.items())
-        if child.children
-    ]
-    if len(leaves) == 1:
-        branches.append(escape(leaves[0]))
-    elif leaves:
-        branches.append(f"[{''.join(escape(cp) for cp in sorted(leaves))}]")
-    return "|".join(branches)
 
 
 class _EmojiFinder:
@@ -203,9 +172,6 @@ def _light_code_points() -> list[int]:
     return [cp for first, last in LIGHT_RANGES for cp in range(first, last + 1)]
 
 
-# Any URL has a domain "label." followed by a TLD starting with a letter of some script; so a
-# dot followed by anything but a space, digit or ASCII punctuation is the only way in.
-_URL_HINT = re.compile(r"\.[^\s0-9!-/:-@\[-`{-~]")
 _HEAVY_OR_LIGHT_EMOJI = re.compile(
     _cls(_runs(sorted(set(_light_code_points()) - set(_LIGHT_EMOJI))), negate=True)
 )
@@ -219,7 +185,7 @@ def weighted_length(text: str) -> int:
         # No emoji is pure ASCII (keycaps end in U+20E3), and NFC leaves ASCII alone.
         if "\r" in text:
             text = _LINE_ENDINGS.sub("\n", text)
-        if "." not in text or _URL_HINT.search(text) is None:
+        if "." not in text or URL_HINT.search(text) is None:
             return len(text)
         return _full_length(text, emoji=False)
     text = unicodedata.normalize("NFC", text)
@@ -227,7 +193,7 @@ def weighted_length(text: str) -> int:
         # twitter-text turns every line ending into one \n before counting.
         text = _LINE_ENDINGS.sub("\n", text)
     if _HEAVY_OR_LIGHT_EMOJI.search(text) is None:
-        if "." not in text or _URL_HINT.search(text) is None:
+        if "." not in text or URL_HINT.search(text) is None:
             return len(text)
         return _full_length(text, emoji=False)
     return _full_length(text, emoji=True)
@@ -248,7 +214,7 @@ def _full_length(text: str, emoji: bool) -> int:
         return _base(text, 0, len(text))
     # Entities as (start, priority, chars consumed, weight): at one position a URL wins over an
     # emoji, and an entity starting inside an earlier one is skipped, as in twitter-text's loop.
-    entities = [(start, 0, size, URL_WEIGHT) for start, size in _urls(text)]
+    entities = [(start, 0, size, URL_WEIGHT) for start, size in url_spans(text)]
     if emoji:
         entities += [(a, 1, b - a, EMOJI_WEIGHT) for a, b in _EMOJI.spans(text)]
     total = _base(text, 0, len(text))
@@ -259,147 +225,3 @@ def _full_length(text: str, emoji: bool) -> int:
         total += weight - _base(text, start, min(start + size, len(text)))
         position = start + size
     return total
-
-
-# --- URLs: a port of twitter-text's extractor (extract_urls.py and regexp/*.py) ------------------
-# The fragments keep twitter-text's names and text, so they can be compared with the original.
-
-_PUNCT = r"\!'#%&'\(\)*\+,\\\-\.\/:;<=>\?@\[\]\^_{|}~\$/"
-_SPACES = r"\x09-\x0D\x20\x85\xA0\u1680\u180E\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
-_INVALID_CHARS = r"\uFFFE\uFEFF\uFFFF"
-_DIRECTIONAL = r"\u202A-\u202E\u061C\u200E\u200F\u2066\u2067\u2068\u2069"
-_LATIN_ACCENTS = (
-    r"\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263"
-    r"\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF"
-)
-_CYRILLIC = r"\u0400-\u04FF"
-
-
-def _tld_escape(cp: int) -> str:
-    return re.escape(chr(cp))
-
-
-_TLD_END = r"(?=[^0-9a-zA-Z@+-]|$)"
-# The TLD lists are prefix-factored (each is longest-first, so a trie tries them in the same
-# order); a flat case-insensitive alternation of 1,259 names cost ~40 µs per domain.
-_GTLD = f"(?:(?:{_trie_regex(_trie(xtext_data.GTLDS.split()), _tld_escape)}){_TLD_END})"
-_CCTLD = f"(?:(?:{_trie_regex(_trie(xtext_data.CCTLDS.split()), _tld_escape)}){_TLD_END})"
-_PUNYCODE = r"(?:xn--[\-0-9a-z]+)"
-_DOMAIN_CHAR = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARS}{_DIRECTIONAL}]"
-_SUBDOMAIN = f"(?:(?:{_DOMAIN_CHAR}(?:[_-]|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
-_DOMAIN_NAME = f"(?:(?:{_DOMAIN_CHAR}(?:-|{_DOMAIN_CHAR})*)?{_DOMAIN_CHAR}\\.)"
-_DOMAIN = f"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}(?:{_GTLD}|{_CCTLD}|{_PUNYCODE}))"
-_PATH_CHAR = rf"[a-z{_CYRILLIC}0-9!\*';:=\+,\.\$\/%#\[\]\-\u2013_~@\|&{_LATIN_ACCENTS}]"
-_BALANCED_PARENS = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
-_PATH_END = rf"[\+\-a-z{_CYRILLIC}0-9=_#\/{_LATIN_ACCENTS}]|(?:{_BALANCED_PARENS})"
-_PATH = f"(?:(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
-_QUERY_CHAR = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
-_QUERY_END = r"[a-z0-9\-_&=#/]"
-_PRECEDING = f"(?:[^A-Za-z0-9@＠$#＃{_INVALID_CHARS}]|[{_DIRECTIONAL}]|^)"
-
-
-@dataclass(frozen=True, slots=True)
-class _UrlRegexes:
-    extract: re.Pattern[str]
-    ascii_domain: re.Pattern[str]
-    tco: re.Pattern[str]
-
-
-@functools.cache
-def _url_regexes() -> _UrlRegexes:
-    """Compiled on first use: Python takes ~0.2 s to compile these (the TLD lists), which a run
-    without X links need not pay."""
-    return _UrlRegexes(
-        extract=re.compile(
-            f"(({_PRECEDING})((https?:\\/\\/)?({_DOMAIN})(?::([0-9]+))?(\\/{_PATH}*)?"
-            f"(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
-            re.IGNORECASE,
-        ),
-        ascii_domain=re.compile(
-            f"(?:(?:[\\-a-z0-9{_LATIN_ACCENTS}]+)\\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})",
-            re.IGNORECASE,
-        ),
-        tco=re.compile(
-            f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?",
-            re.IGNORECASE,
-        ),
-    )
-
-
-_MAX_URL_LENGTH = 4096
-_MAX_TCO_SLUG_LENGTH = 40
-
-
-# A URL holds no space, so only the space-free runs ("words") around a URL hint need the slow
-# full regex; each is searched from the character before it, whose role as the URL's preceding
-# character is the same as in a whole-text search. Runs are found from each hint outwards (in
-# the reversed text for the start), which is cheaper than scanning every word.
-_RUN = re.compile(f"[^{_SPACES}]*")
-
-
-def _run_end(text: str, position: int) -> int:
-    match = _RUN.match(text, position)
-    return position if match is None else match.end()
-
-
-def _urls(text: str) -> list[tuple[int, int]]:
-    """(start, characters the counter skips) for each URL twitter-text extracts from `text`."""
-    found: list[list[int]] = []
-    covered = 0
-    reverse = ""
-    for hint in _URL_HINT.finditer(text):
-        dot = hint.start()
-        if dot < covered:
-            continue
-        reverse = reverse or text[::-1]
-        start = len(text) - _run_end(reverse, len(text) - dot)
-        covered = _run_end(text, dot)
-        if len(_URL_HINT.findall(text, start, covered)) > MAX_URL_HINTS_PER_WORD:
-            continue
-        for match in _url_regexes().extract.finditer(text, max(start - 1, 0), covered):
-            _collect(match, found)
-    return [(start, size) for start, size in found]
-
-
-def _collect(match: re.Match[str], found: list[list[int]]) -> None:
-    """Append the URL entities of one extractor match, as twitter-text's loop body does."""
-    _, before, url, protocol, domain, _, path, _ = match.groups()
-    start = match.end() - len(url)
-    if not _is_valid_url(url, protocol or "https://", domain):
-        return
-    if protocol is not None:
-        tco = _url_regexes().tco.search(url)
-        if tco is not None:
-            if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
-                return
-            url = tco.group(0)
-        found.append([start, len(url)])
-        return
-    if before and before in "-_./":
-        return
-    # Without a scheme only the ASCII parts of a domain are URLs, each on its own, and the last
-    # one takes the path. twitter-text then skips as many characters as its rewritten URL
-    # string has (url.replace(domain, last)), which we reproduce.
-    last: list[int] | None = None
-    last_text = ""
-    for ascii_match in _url_regexes().ascii_domain.finditer(domain):
-        last_text = ascii_match.group(0)
-        last = [start + ascii_match.start(), len(last_text)]
-        found.append(last)
-    if last is not None and path:
-        last[1] = len(url.replace(domain, last_text))
-
-
-def _is_valid_url(url: str, protocol: str, domain: str) -> bool:
-    """twitter-text's check: the domain converts to IDNA and the whole URL fits in 4,096."""
-    if domain.isascii():
-        # What the idna codec does for an ASCII name (its fast path), without the codec call.
-        labels = domain.split(".")
-        if not all(0 < len(label) < 64 for label in labels[:-1]) or len(labels[-1]) >= 64:
-            return False
-        return len(protocol) + len(url) <= _MAX_URL_LENGTH
-    try:
-        punycode = domain.encode("idna").decode("ascii")
-    except UnicodeError:  # twitter-text treats a domain IDNA refuses as "not a URL"
-        return False
-    return len(protocol) + len(url) + len(punycode) - len(domain) <= _MAX_URL_LENGTH
