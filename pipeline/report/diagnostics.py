@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
@@ -71,15 +72,25 @@ def render_json(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def _md_cell(text: str | None) -> str:
-    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+#: Markdown and HTML metacharacters (`&` too: `&lt;` must stay text, not become `<`).
+_MD_SPECIAL = frozenset("\\`*_{}[]<>#|&~")
 
 
-def _md_escape(text: str) -> str:
-    # Markdown and HTML metacharacters are escaped so a caption cannot inject markup.
-    for char in "\\`*_{}[]<>#|":
-        text = text.replace(char, "\\" + char)
-    return text
+def _md_text(text: str | None) -> str:
+    """Plain text for one table cell: one line, each metacharacter backslash-escaped once, so
+    an id or a value quoted in a message cannot add markup, links, HTML or columns."""
+    flat = " ".join((text or "").splitlines())
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in flat)
+
+
+def _md_code(text: str) -> str:
+    """A code span inside a table cell. Backslash escapes do not work in code spans, but the
+    table reads `\\|` first, so only pipes are escaped; a backtick inside gets a longer fence."""
+    flat = " ".join(text.splitlines()).strip().replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def render_markdown(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
@@ -87,7 +98,7 @@ def render_markdown(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any
     icon = ":x:" if summary["errors"] else ":white_check_mark:"
     lines = [f"### {icon} Calendar validation", "", _count_line(summary), ""]
     for note in summary.get("notes", []):
-        lines += [f"> {_md_escape(note)}", ""]
+        lines += [f"> {_md_text(note)}", ""]
     ordered = sorted(diagnostics, key=_ORDER)
     if ordered:
         lines += [
@@ -97,9 +108,9 @@ def render_markdown(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any
         for d in ordered[:200]:
             mark = ":x:" if d.is_error else ":warning:"
             lines.append(
-                f"| {mark} | `{d.code}` {d.name} | `{_md_cell(d.file)}:{d.line}` | "
-                f"{_md_escape(_md_cell(d.entry))} | {d.platform or ''} | "
-                f"{_md_escape(_md_cell(d.message))} | {_md_escape(_md_cell(d.hint))} |"
+                f"| {mark} | `{d.code}` {d.name} | {_md_code(f'{d.file}:{d.line}')} | "
+                f"{_md_text(d.entry)} | {_md_text(d.platform)} | "
+                f"{_md_text(d.message)} | {_md_text(d.hint)} |"
             )
         if len(ordered) > 200:
             lines += ["", f"…and {len(ordered) - 200} more (see the job log)."]
