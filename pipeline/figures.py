@@ -15,6 +15,7 @@ A metric the network did not report is null and stays null (an empty cell in eng
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,7 +115,10 @@ def due_posts(
 
 
 def _number(value: Any) -> float | int | None:
+    # NaN or infinity is no reading (and JSON, hence the ledger, cannot store it).
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 

@@ -37,59 +37,53 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final
+from typing import Final
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from pipeline import __version__
 from pipeline.api import ApiSettings, ReadLimiter, Secret, Status200Client
-from pipeline.figures import DEFAULT_SCHEDULE, poll_figures
 from pipeline.ledger import Ledger, LedgerError, LedgerLocked
 from pipeline.ledger.events import RunFinished, RunStarted
 from pipeline.ledger.schema import now as utc_now
-from pipeline.ledger.views import write_views
+from pipeline.runjobs import (
+    FIGURES,
+    SYNC,
+    TRACK,
+    WATCH,
+    CalendarWatch,
+    ReadJobs,
+    RunnerConfig,
+)
 from pipeline.runlog import configure_logging
 from pipeline.runtime import GuardedLedger, StopRequested, interruptible_sleep
-from pipeline.tracking import DEFAULT_LATE_GRACE, track
-from pipeline.webhooks import MAX_BODY, WebhookReceiver, WebhookServer, receiver_app
+from pipeline.webhooks import WebhookReceiver, WebhookServer, receiver_app
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "JOB_DEFAULTS",
+    "Runner",
+    "RunnerConfig",
+    "SyncContext",
+    "SyncJob",
+    "make_client",
+    "run_runner",
+]
 
 log = logging.getLogger(__name__)
 
-SYNC, TRACK, FIGURES, WATCH = "sync", "track", "figures", "watch"
 JOB_DEFAULTS: Final = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-CALENDAR_SUFFIXES: Final = (".yaml", ".yml", ".csv")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 SyncJob = Callable[[], object]
-
-
-@dataclass(frozen=True, slots=True)
-class RunnerConfig:
-    """Intervals in seconds. `webhook_port` None: no receiver; 0: a free port."""
-
-    calendar_paths: tuple[Path, ...] = ()
-    sync_every: float = 300.0
-    track_every: float = 60.0
-    figures_every: float = 900.0
-    watch_every: float = 5.0
-    late_grace: timedelta = DEFAULT_LATE_GRACE
-    track_max_reads: int = 20
-    figures_max_reads: int = 20
-    figures_schedule: tuple[timedelta, ...] = DEFAULT_SCHEDULE
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int | None = None
-    webhook_max_body: int = MAX_BODY
-
-    def __post_init__(self) -> None:
-        for name in ("sync_every", "track_every", "figures_every", "watch_every"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,31 +97,6 @@ class SyncContext:
     stop: threading.Event
     run_id: str
     calendar_paths: tuple[Path, ...] = field(default=())
-
-
-def calendar_signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime_ns, size) of every calendar file under `paths`: cheap to take every few
-    seconds, and different after any save, rename, new or deleted file."""
-    found: list[tuple[str, int, int]] = []
-
-    def note(path: Path) -> None:
-        try:
-            info = path.stat()
-        except OSError:
-            found.append((str(path), -1, -1))
-            return
-        found.append((str(path), info.st_mtime_ns, info.st_size))
-
-    for root in paths:
-        if not root.is_dir():
-            note(root)
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.endswith(CALENDAR_SUFFIXES) and not name.startswith("."):
-                    note(Path(folder) / name)
-    return tuple(found)
 
 
 def make_client(settings: ApiSettings, stop: threading.Event) -> Status200Client:
@@ -167,10 +136,6 @@ class Runner:
         self._again: set[str] = set()
         self._started = self._stopped = False
         self._signal: str | None = None
-        self._synced_signature: tuple[Any, ...] | None = None
-        self._last_signature: tuple[Any, ...] | None = None
-        self._views_count = -1
-        self._said: set[tuple[str, ...]] = set()  # warnings given once per runner life
         self.counts: dict[str, int] = {}
         self.receiver = (
             WebhookReceiver(
@@ -179,6 +144,16 @@ class Runner:
             if webhook_secret
             else None
         )
+        self.jobs = ReadJobs(
+            client,
+            ledger,
+            self.config,
+            clock=clock,
+            should_stop=self.stop_event.is_set,
+            run_id=self.run_id,
+            receiver=self.receiver,
+        )
+        self.watch = CalendarWatch(self.config.calendar_paths)
         self.webhook_url: str | None = None
         self._server: WebhookServer | None = None
         self._scheduler = BackgroundScheduler(
@@ -199,6 +174,12 @@ class Runner:
             if self._started:
                 raise RuntimeError("a Runner starts once")
             self._started = True
+        try:
+            self._start_webhooks()  # first: a port in use stops the start before anything ran
+        except BaseException:
+            with self._lock:
+                self._started = False
+            raise
         self.ledger.append(
             RunStarted(
                 run=self.run_id,
@@ -209,17 +190,11 @@ class Runner:
                 version=__version__,
             )
         )
-        if self.receiver is not None and self.config.webhook_port is not None:
-            app = receiver_app(self.receiver, self.config.webhook_max_body)
-            self._server = WebhookServer(app, self.config.webhook_host, self.config.webhook_port)
-            self._server.start()
-            self.webhook_url = self._server.url
-            log.info("webhooks served at %s", self.webhook_url, extra={"job": "webhook"})
         now = datetime.now(UTC)
         c = self.config
         self._add(SYNC, self._run_sync, c.sync_every, now)
-        self._add(TRACK, self._run_track, c.track_every, now)
-        self._add(FIGURES, self._run_figures, c.figures_every, now + timedelta(seconds=1))
+        self._add(TRACK, self.jobs.track, c.track_every, now)
+        self._add(FIGURES, self.jobs.figures, c.figures_every, now + timedelta(seconds=1))
         if c.calendar_paths:
             self._add(WATCH, self._watch, c.watch_every, now + timedelta(seconds=c.watch_every))
         self._scheduler.start()
@@ -228,7 +203,16 @@ class Runner:
             extra={"job": "runner", "outcome": "started", "detail": self.run_id},
         )
 
-    def _add(self, name: str, func: Callable[[], None], every: float, first: datetime) -> None:
+    def _start_webhooks(self) -> None:
+        if self.receiver is None or self.config.webhook_port is None:
+            return
+        app = receiver_app(self.receiver, self.config.webhook_max_body)
+        self._server = WebhookServer(app, self.config.webhook_host, self.config.webhook_port)
+        self._server.start()
+        self.webhook_url = self._server.url
+        log.info("webhooks served at %s", self.webhook_url, extra={"job": "webhook"})
+
+    def _add(self, name: str, func: Callable[[], object], every: float, first: datetime) -> None:
         self._scheduler.add_job(
             self._wrap(name, func),
             "interval",
@@ -275,7 +259,7 @@ class Runner:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         if self.ledger.holds_lock:
-            self._refresh_views()
+            self.jobs.refresh_views()
             self.ledger.append(
                 RunFinished(run=self.run_id, counts=dict(self.counts), exit_code=EXIT_OK)
             )
@@ -313,7 +297,7 @@ class Runner:
 
     # --- the jobs --------------------------------------------------------------------------------
 
-    def _wrap(self, name: str, func: Callable[[], None]) -> Callable[[], None]:
+    def _wrap(self, name: str, func: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
             if self.stop_event.is_set():
                 return
@@ -352,7 +336,7 @@ class Runner:
             self.counts[key] = self.counts.get(key, 0) + 1
 
     def _run_sync(self) -> None:
-        self._synced_signature = calendar_signature(self.config.calendar_paths)
+        self.watch.sync_starting()
         started = time.monotonic()
         result = self._sync()
         detail = None if result is None else str(result)[:300]
@@ -365,129 +349,12 @@ class Runner:
                 "duration_s": round(time.monotonic() - started, 3),
             },
         )
-        self._refresh_views()
+        self.jobs.refresh_views()
 
     def _watch(self) -> None:
-        """Trigger a sync once the calendars changed and have stayed the same for one tick
-        (an editor saving in several writes triggers one sync, not three)."""
-        current = calendar_signature(self.config.calendar_paths)
-        stable = current == self._last_signature
-        self._last_signature = current
-        if stable and self._synced_signature is not None and current != self._synced_signature:
+        if self.watch.changed():
             log.info("calendar changed: sync soon", extra={"job": WATCH, "outcome": "changed"})
-            self._synced_signature = current  # one trigger per change
             self.trigger(SYNC)
-
-    def _run_track(self) -> None:
-        if self.receiver is not None:
-            applied = self.receiver.retry_pending()
-            if applied:
-                log.info("held webhooks applied", extra={"job": TRACK, "changes": applied})
-        report = track(
-            self.client,
-            self.ledger,
-            now=self._clock(),
-            late_grace=self.config.late_grace,
-            max_reads=self.config.track_max_reads,
-            run=self.run_id,
-            should_stop=self.stop_event.is_set,
-        )
-        for change in report.changes:
-            log.info(
-                "%s -> %s%s",
-                change.old,
-                change.new,
-                f": {change.error}" if change.error else "",
-                extra={
-                    "job": TRACK,
-                    "entry": change.entry_id or change.identity,
-                    "platform": change.platform,
-                    "account": change.account,
-                    "outcome": change.new,
-                    "detail": change.permalink,
-                },
-            )
-        for late in report.late:
-            self._warn_once(
-                ("late", late.identity, late.scheduled_for.isoformat()),
-                f"late: due {late.scheduled_for.isoformat()}, not gone out "
-                f"{int(late.late_by.total_seconds() // 60)} min later",
-                entry=late.entry_id or late.identity,
-                platform=late.platform,
-                account=late.account,
-                outcome="late",
-            )
-        for identity in report.timeouts:
-            self._warn_once(
-                ("timeout", identity),
-                "sent but never confirmed by the network (timeout): check it by hand; it will "
-                "not be sent again",
-                entry=identity,
-                outcome="timeout",
-            )
-        state = self.ledger.state()
-        for (account, platform), profile in state.disconnected.items():
-            self._warn_once(
-                ("disconnected", account, platform, profile.at.isoformat()),
-                f"PROFILE DISCONNECTED: {account} on {platform} ({profile.reason}); reconnect it",
-                account=account,
-                platform=platform,
-                outcome="disconnected",
-            )
-        self._refresh_views()
-        busy = report.reads or report.changes or report.late or not report.complete
-        log.log(
-            logging.INFO if busy else logging.DEBUG,
-            "track pass",
-            extra={
-                "job": TRACK,
-                "outcome": "stopped" if report.stopped else "ok" if report.complete else "partial",
-                "reads": report.reads,
-                "pending": report.pending,
-                "changes": len(report.changes),
-                "late": len(report.late),
-            },
-        )
-
-    def _warn_once(self, key: tuple[str, ...], message: str, **fields: str) -> None:
-        with self._lock:
-            if key in self._said:
-                return
-            self._said.add(key)
-        log.warning(message, extra={"job": TRACK, **fields})
-
-    def _run_figures(self) -> None:
-        report = poll_figures(
-            self.client,
-            self.ledger,
-            now=self._clock(),
-            schedule=self.config.figures_schedule,
-            max_reads=self.config.figures_max_reads,
-            run=self.run_id,
-            should_stop=self.stop_event.is_set,
-        )
-        for identity, why in report.skipped:
-            log.info("no figures read: %s", why, extra={"job": FIGURES, "entry": identity})
-        log.log(
-            logging.INFO if report.reads else logging.DEBUG,
-            "figures pass",
-            extra={
-                "job": FIGURES,
-                "outcome": "stopped" if report.stopped else "ok",
-                "reads": report.reads,
-                "pending": report.left,
-                "changes": len(report.readings),
-            },
-        )
-
-    def _refresh_views(self) -> None:
-        """Rewrite results.csv and engagement.csv when the log grew (webhooks, sync...)."""
-        state = self.ledger.state()
-        with self._lock:
-            if state.event_count == self._views_count:
-                return
-            self._views_count = state.event_count
-        write_views(self.ledger, state)
 
 
 def run_runner(

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from pipeline.ledger import LedgerError
-from pipeline.runner import Runner, RunnerConfig, calendar_signature
+from pipeline.runjobs import CalendarWatch, calendar_signature
+from pipeline.runner import Runner, RunnerConfig
 from pipeline.runtime import GuardedLedger
 from tests.runner.conftest import SECRET, TEXT_NETWORKS, Env, sign, wait_for
 from tests.runner.test_webhooks import event
@@ -162,3 +163,21 @@ def test_the_runner_needs_the_ledger_lock_and_a_secret_for_webhooks(
             sync=Sync(),
             config=RunnerConfig(webhook_port=0),
         )
+
+
+def test_the_watch_says_changed_once_per_edit_once_it_has_settled(tmp_path: Path) -> None:
+    calendar = tmp_path / "october.yaml"
+    calendar.write_text("posts: []\n", encoding="utf-8")
+    watch = CalendarWatch([tmp_path])
+    assert not watch.changed()  # no sync has read the calendars yet
+    watch.sync_starting()
+    assert not watch.changed() and not watch.changed()
+    calendar.write_text("posts: [{id: a}]\n", encoding="utf-8")
+    assert not watch.changed()  # just saved: look once more before calling it settled
+    assert watch.changed()
+    assert not watch.changed()  # one edit, one sync
+    (tmp_path / "notes.txt").write_text("not a calendar", encoding="utf-8")
+    (tmp_path / ".draft.yaml").write_text("hidden", encoding="utf-8")
+    assert not watch.changed() and not watch.changed()
+    (tmp_path / "november.csv").write_text("id\n", encoding="utf-8")
+    assert not watch.changed() and watch.changed()
