@@ -38,10 +38,9 @@ table.month td{height:92px}table.month td.out{background:var(--soft)}
 table.week td{height:220px}td.today{background:#fffbe6}.dnum{color:var(--muted);font-size:12px}
 ul.chips{list-style:none;margin:0;padding:0}
 li.post{border-left:4px solid var(--pf);background:color-mix(in srgb,var(--pf) 10%,white);
-margin:2px 0;padding:1px 4px;font-size:12px;border-radius:3px;display:flex;gap:4px;
-align-items:baseline;white-space:nowrap}li.post>span{flex:none}li.post .cap,li.post .acct{
-flex:0 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis}li.post .cap{flex-grow:1}
-table.week li.post{flex-wrap:wrap;white-space:normal}table.week li.post .cap{flex-basis:100%}
+margin:2px 0;padding:1px 4px;font-size:12px;border-radius:3px}
+li.post .l1{display:flex;gap:4px;align-items:baseline}li.post .l2{white-space:nowrap;
+overflow:hidden;text-overflow:ellipsis}table.week li.post .l2{white-space:normal}
 li.post .t{font-weight:600}li.post .pf{color:var(--pf);font-weight:600}
 li.post .acct{color:var(--muted)}li.post .st{font-size:11px;padding:0 4px;border-radius:8px;
 background:#e8eaed;margin-left:auto}

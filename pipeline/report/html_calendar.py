@@ -41,11 +41,11 @@ def chip(post: dict[str, Any]) -> str:
     return (
         f'<li class="{classes}" data-identity="{esc(post["identity"])}" '
         f'title="{esc(_tooltip(post))}">'
-        f'<span class="t">{esc(post["local_time"])}</span> '
+        f'<div class="l1"><span class="t">{esc(post["local_time"])}</span> '
         f'<span class="pf">{esc(post["platform"])}</span> '
-        f'<span class="acct">{esc(post["account"])}</span> '
-        f'<span class="cap">{esc(post["preview"])}</span> '
-        f'<span class="st">{esc(post["status"])}</span></li>'
+        f'<span class="st">{esc(post["status"])}</span></div>'
+        f'<div class="l2"><span class="acct">{esc(post["account"])}</span> '
+        f'<span class="cap">{esc(post["preview"])}</span></div></li>'
     )
 
 
@@ -77,7 +77,7 @@ def _pager(kind: str, pages: list[tuple[str, str]], start: int) -> str:
         f'<div class="pager-bar"><button type="button" class="prev" aria-label="previous">'
         f'&#8249;</button><span class="pager-label">{esc(pages[start][0])}</span>'
         f'<button type="button" class="next" aria-label="next">&#8250;</button>'
-        f'<span class="pager-count">{len(pages)} {kind}s</span></div>'
+        f'<span class="pager-count">{len(pages)} {kind}{"s" * (len(pages) != 1)}</span></div>'
         f"{sections}</div>"
     )
 

@@ -45,9 +45,12 @@ def _x_labels(days: list[date], bar: int) -> dict[int, str]:
 def _account_chart(
     account: str, rows: pd.DataFrame, days: list[date], cap: int | None
 ) -> tuple[str, list[tuple[date, int]]]:
-    totals = [int(n) for n in rows.groupby("utc_day")["posts"].sum()]
-    top = max([*totals, cap or 0, 1])
-    axis = math.ceil(top * 1.1)
+    busiest = max([int(n) for n in rows.groupby("utc_day")["posts"].sum()], default=0)
+    # A cap far above every bar would flatten them to slivers: the axis then ends above the
+    # busiest day and the cap is named at the top instead of drawn.
+    far_cap = cap is not None and cap > 2 * busiest
+    top = max(busiest, 1) if far_cap or cap is None else max(busiest, cap, 1)
+    axis = math.ceil(top * 1.2)
     bar = max(3, min(24, 900 // max(len(days), 1)))
     gap = 1 if bar > 4 else 0
     width = max(LEFT + bar * len(days) + 12, 320)  # room for the cap label beside few bars
@@ -108,12 +111,17 @@ def _account_chart(
             )
             base += count
         parts.append("</g>")
-    if cap is not None:
+    if cap is not None and not far_cap:
         parts.append(
             f'<line class="cap" x1="{LEFT}" y1="{y(cap):.1f}" x2="{width - 8}" '
             f'y2="{y(cap):.1f}" stroke="#d00" stroke-width="1.5" stroke-dasharray="5 3"/>'
             f'<text x="{width - 8}" y="{y(cap) - 4:.1f}" text-anchor="end" class="cap-label">'
             f"cap {cap}</text>"
+        )
+    elif cap is not None:
+        parts.append(
+            f'<text x="{width - 8}" y="{TOP}" text-anchor="end" class="cap-label far">'
+            f"cap {cap} (far above)</text>"
         )
     parts.append("</svg>")
     return "".join(parts), over

@@ -19,6 +19,7 @@ from pipeline.model import Diagnostic, Entry, Severity, SourceRef
 from pipeline.plan import PlanOptions
 from pipeline.planning import build_plan
 from pipeline.report.html import render_html
+from pipeline.report.html_charts import PLOT_H
 from pipeline.report.html_data import build_report_data
 from pipeline.report.plan import preview
 from pipeline.rules.context import PlanSettings
@@ -233,6 +234,23 @@ def test_without_a_plan_the_report_says_there_is_no_cap(tmp_path: Path) -> None:
     assert root.find(id="no-plan")
     assert not root.find_all("line", class_="cap")
     assert _bars(root) == {("@a", "2026-12-05"): 1}
+
+
+def test_a_cap_far_above_every_bar_is_named_not_drawn(tmp_path: Path) -> None:
+    result = check(
+        tmp_path,
+        {
+            "pipeline.yaml": "plan: {tier: skilled, daily: 100}\n",
+            "c.yaml": "posts:\n  - {at: '2026-12-05 09:00', platforms: [x, threads], account: '@a', text: hi, timezone: UTC}\n",
+        },
+    )
+    root = parse(render_html(build_report_data(result, None, None, NOW)))
+    chart = root.find("div", class_="account-chart")
+    assert not chart.find_all("line", class_="cap")
+    assert chart.find("text", class_="far").text() == "cap 100 (far above)"
+    bars = chart.find("g", class_="day").find_all("rect")
+    assert sum(float(r.attrs["height"] or 0) for r in bars) > PLOT_H / 2  # not a sliver
+    assert chart.find("p", class_="ok-list")
 
 
 def test_a_monthly_plan_has_no_daily_cap_line(tmp_path: Path) -> None:
