@@ -12,6 +12,7 @@ on changes (text, title, options, media content, time, account).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -223,17 +224,35 @@ def _apply_waiting_cap(
     return result
 
 
+def _lane_schedule(ready: list[float], interval: float) -> list[float]:
+    """Send offsets for one lane whose posts (in time order) become ready at `ready[i]`:
+    the earliest ready post goes first, one every `interval`, as `run_lanes` does."""
+    order = sorted(range(len(ready)), key=lambda i: (ready[i], i))
+    sent = [0.0] * len(ready)
+    available: list[int] = []
+    clock, next_ready = 0.0, 0
+    for _ in range(len(ready)):
+        if not available:  # nothing ready: the lane idles until the next file is imported
+            clock = max(clock, ready[order[next_ready]])
+        while next_ready < len(order) and ready[order[next_ready]] <= clock:
+            heapq.heappush(available, order[next_ready])
+            next_ready += 1
+        index = heapq.heappop(available)
+        sent[index] = clock
+        clock += interval
+    return sent
+
+
 def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecast]:
-    """When each send would go: a lane per network and one media lane, as the publisher runs."""
+    """When each send would go: a lane per network and one media lane, as the publisher runs
+    (media imported in order of first need; each lane sends its earliest ready post)."""
     media_ready: dict[str, float] = {}
     media_clock = 0.0
-    lanes: dict[str, float] = defaultdict(float)
-    lane_counts: dict[str, int] = defaultdict(int)
-    out: list[Step] = []
-    for step in steps:
+    lanes: dict[str, list[int]] = defaultdict(list)  # platform -> indexes into steps
+    ready_at: dict[int, float] = {}
+    for index, step in enumerate(steps):
         post = step.post
         if step.action not in ("create", "replace") or post is None:
-            out.append(step)
             continue
         ready = 0.0
         for ref in post.media:
@@ -243,21 +262,29 @@ def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecas
                 media_ready[ref.key] = media_clock
                 media_clock += opts.media_interval
             ready = max(ready, media_ready[ref.key])
-        at = max(lanes[post.platform], ready)
-        lanes[post.platform] = at + opts.post_interval
-        lane_counts[post.platform] += 1
-        offset = timedelta(seconds=at)
+        ready_at[index] = ready
+        lanes[post.platform].append(index)
+    offsets: dict[int, float] = {}
+    end = max(media_clock - opts.media_interval, 0.0)
+    for indexes in lanes.values():
+        sent = _lane_schedule([ready_at[i] for i in indexes], opts.post_interval)
+        offsets.update(zip(indexes, sent, strict=True))
+        end = max(end, *sent)
+    out: list[Step] = []
+    for index, step in enumerate(steps):
+        post = step.post
+        if index not in offsets or post is None:
+            out.append(step)
+            continue
+        offset = timedelta(seconds=offsets[index])
         deadline = post.scheduled_for - timedelta(seconds=opts.schedule_now_within_s)
         late = opts.now + offset >= deadline
         out.append(Step(step.action, step.identity, post, step.recorded, step.reason, offset, late))
-    busiest = max(lane_counts, key=lambda k: lane_counts[k], default=None)
-    end = max([*lanes.values(), media_clock], default=0.0)
-    if lanes:  # the last send needs no interval after it
-        end = max(max(lanes.values()) - opts.post_interval, media_clock - opts.media_interval, 0.0)
+    busiest = max(lanes, key=lambda k: len(lanes[k]), default=None)
     forecast = Forecast(
         duration=timedelta(seconds=end),
         busiest_lane=busiest,
-        busiest_count=lane_counts.get(busiest, 0) if busiest else 0,
+        busiest_count=len(lanes[busiest]) if busiest else 0,
         media_imports=len(media_ready),
         post_interval=opts.post_interval,
         media_interval=opts.media_interval,

@@ -3,7 +3,9 @@
 The API counts "your previous post to the same network" from when it recorded that post, which
 is just before it answered. So a lane waits `interval` from the previous answer, not from the
 previous send: never early (no 429 in the normal case), and late only by the request's latency.
-All lanes run at once; a lane whose next post waits for its media simply waits.
+All lanes run at once. A lane sends its earliest post that is ready (its media imported); when
+the earliest waits for a file still importing, a later post whose files are there goes first,
+so the lane's slot is never wasted while the media lane works.
 """
 
 from __future__ import annotations
@@ -47,23 +49,34 @@ class Pacer:
         self._next = self.clock() + self.interval + MARGIN_SECONDS
 
 
+#: How often a lane whose every post waits for media looks again.
+READY_POLL_SECONDS = 0.005
+
+
 def run_lanes(
     lanes: Mapping[str, Sequence[T]],
     send: Callable[[T], bool],
     interval: float,
     *,
     stop: threading.Event,
+    ready: Callable[[T], bool] = lambda _item: True,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Run every lane's items in order, all lanes at once. `send` returns whether it sent a
-    request (a post held back, e.g. for failed media, does not use up the lane's slot)."""
+    """Run every lane's items, earliest ready first, all lanes at once. `send` returns whether
+    it sent a request (a post held back, e.g. for failed media, does not use the lane's slot)."""
 
     def lane(items: Sequence[T]) -> None:
         pacer = Pacer(interval, clock=clock, stop=stop)
-        for item in items:
+        waiting = list(items)
+        while waiting:
             if not pacer.wait():
                 return
-            if send(item):
+            index = next((i for i, item in enumerate(waiting) if ready(item)), None)
+            if index is None:
+                if stop.wait(READY_POLL_SECONDS):
+                    return
+                continue
+            if send(waiting.pop(index)):
                 pacer.answered()
 
     if not lanes:

@@ -456,9 +456,18 @@ class Publisher:
             lanes.setdefault(send.post.platform, []).append(send)
         lane.start()
         try:
-            run_lanes(lanes, self._send_one, self.opts.post_interval, stop=self.stop)
+            run_lanes(
+                lanes, self._send_one, self.opts.post_interval, stop=self.stop, ready=self._ready
+            )
         finally:
             lane.close()
+
+    def _ready(self, send: Send) -> bool:
+        """A post may go when its files are imported (or failed: then it is reported at once)."""
+        lane = self._media_lane
+        if lane is None or send.post.identity in self._preflight.blocked:
+            return True
+        return all(lane.need(item).done() for item in self._refs[send.post.identity])
 
     def _file_ids(self, send: Send) -> list[str] | None:
         lane = self._media_lane
