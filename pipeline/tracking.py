@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from pipeline.api import PostItem, Status200Client, Status200Error
+from pipeline.api import PostItem, ScheduledPostItem, Status200Client, Status200Error
 from pipeline.api.read_types import ListedItem
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.events import PostStatusSeen
@@ -52,6 +52,8 @@ QUEUED_DELAY: Final = timedelta(days=1)
 DEFAULT_LATE_GRACE: Final = timedelta(minutes=15)
 DEFAULT_MAX_READS: Final = 20
 DEFAULT_MAX_LOOKUPS: Final = 5
+#: How often a post that is overdue at the service itself is looked up again.
+LOOKUP_EVERY: Final = timedelta(hours=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: How far along a status is: tracking never moves a post to an earlier step.
@@ -194,17 +196,31 @@ def tracked_posts(state: LedgerState) -> dict[str, LedgerPost]:
 
 def _reference(post: LedgerPost) -> datetime:
     """The earliest time the post can have been sent (History's `at` is no earlier)."""
+    times = [t for t in (post.scheduled_for, post.first_sent_at) if t is not None]
     if post.status in WAITING_STATUSES and post.scheduled_for is not None:
         return post.scheduled_for
-    return post.first_sent_at or post.scheduled_for or post.updated_at or _EPOCH
+    return max(times) if times else post.updated_at or _EPOCH
 
 
 class ScanMemo:
-    """Where a scan cut short by its read cap stopped, for the next pass to go on from (the
-    runner keeps one for its life; without one, every pass starts from the newest page)."""
+    """What tracking remembers between passes (the runner keeps one for its life; without one,
+    every pass starts afresh and only costs more reads):
+
+    - `cursors`: where a scan cut short by its read cap stopped, to go on from next time, so a
+      deep history is covered over a few passes instead of its newest pages being read for ever;
+    - `timeouts`: posts the service reports as timeout (final there, `processing` here), not
+      searched for again;
+    - `service_due` / `looked_up`: for a waiting post that did not go out at its time, what a
+      lookup showed: the service's own due time (a queued post moves to the next day). It is not
+      searched for in History before then, and a post stuck past it is looked up once an hour,
+      so an overdue post never makes every pass read deep into History.
+    """
 
     def __init__(self) -> None:
         self.cursors: dict[tuple[tuple[str, str], ...], str] = {}
+        self.timeouts: set[str] = set()
+        self.service_due: dict[str, datetime] = {}
+        self.looked_up: dict[str, datetime] = {}
 
 
 class _Pass:
@@ -295,6 +311,7 @@ class _Pass:
         if api_id is None or not self._may_read():
             return
         self.reads += 1
+        self.memo.looked_up[identity] = self.now
         try:
             item = self.client.get_post(api_id).item
         except StopRequested:
@@ -305,22 +322,57 @@ class _Pass:
         seen = observe(item)
         if seen is not None:
             self.found[identity] = (api_id, seen)
+        if isinstance(item, ScheduledPostItem) and seen is not None and seen.status == "scheduled":
+            due = item.scheduled_for or item.at
+            if due is not None:
+                self.memo.service_due[identity] = due
+
+    def _expected(self, identity: str) -> datetime:
+        """When the post can go out: the service's due time once a lookup told it."""
+        ledger_time = _reference(self.posts[identity])
+        return max(ledger_time, self.memo.service_due.get(identity, ledger_time))
+
+    def _recently_looked_up(self, identity: str) -> bool:
+        when = self.memo.looked_up.get(identity)
+        return when is not None and self.now - when < LOOKUP_EVERY
+
+    def _searched(self, identity: str) -> bool:
+        """Whether History should be searched for the post in this pass."""
+        if identity in self.memo.timeouts or self._expected(identity) > self.now + SLACK:
+            return False
+        stuck = self.memo.service_due.get(identity)
+        # Overdue at the service itself when last looked up: left to the hourly lookup.
+        return not (stuck and stuck <= self.now and self._recently_looked_up(identity))
 
     def run(self, max_lookups: int) -> None:
-        due = {i for i, p in self.posts.items() if _reference(p) <= self.now + SLACK}
+        due = {i for i in self.posts if self._searched(i)}
         try:
+            conclusive = True
             if due:
-                horizon = min(_reference(self.posts[i]) for i in due) - SLACK
-                self.complete &= self.scan(due, horizon, kind="post", **self._platform(due))
-            ended = {i for i, p in self.posts.items() if p.scheduled_post_id} - self.found.keys()
+                horizon = min(self._expected(i) for i in due) - SLACK
+                conclusive = self.scan(due, horizon, kind="post", **self._platform(due))
+                self.complete &= conclusive
+            ended = {
+                i
+                for i, p in self.posts.items()
+                if p.scheduled_post_id and p.status != "processing"  # gone out: it has a post
+            } - self.found.keys()
             if ended:
                 horizon = min((self.posts[i].scheduled_for or _EPOCH) for i in ended) - SLACK
                 filters = {"kind": "scheduled_post", "status": "cancelled,failed"}
                 self.complete &= self.scan(None, horizon, **filters, **self._platform(ended))
-            unknown = [
-                i for i, p in self.posts.items() if p.status == "unknown" and i not in self.found
+            candidates = [
+                i
+                for i, p in self.posts.items()
+                if i not in self.found
+                and not self._recently_looked_up(i)
+                and (
+                    p.status == "unknown"
+                    # Should have been in History by now, and the listing was read far enough.
+                    or (conclusive and i in due and self._expected(i) < self.now - SLACK)
+                )
             ]
-            for identity in sorted(unknown)[:max_lookups]:
+            for identity in sorted(candidates, key=self._expected)[:max_lookups]:
                 self.lookup(identity)
         except StopRequested:
             self.stopped = True
@@ -329,6 +381,7 @@ class _Pass:
             self.complete = False
         if self.stopped:
             self.complete = False
+        self.memo.timeouts.update(i for i, (_, seen) in self.found.items() if seen.timeout)
 
 
 def _events(

@@ -74,6 +74,27 @@ def test_a_post_past_its_time_is_reported_late_once_the_grace_is_over(env: Env) 
     assert env.status(late) == "scheduled" and report.complete
 
 
+def test_what_the_memo_learned_saves_reads_in_later_passes(env: Env) -> None:
+    memo = ScanMemo()
+    start = env.now()
+    unconfirmed = env.schedule("threads", "Never confirmed #sandbox-timeout", start + HOUR)
+    # The service has this one for +3 h; the ledger believes +1 h (as for a queued post).
+    moved = env.schedule("x", "Moved by the service", start + 3 * HOUR, ledger_time=start + HOUR)
+    env.advance(HOUR + timedelta(minutes=20))
+    first = _pass(env, memo=memo)
+    assert [p.identity for p in first.late] == [moved]
+    assert moved in memo.service_due  # looked up once: the service's own time is known
+    env.advance(timedelta(minutes=1))  # the threads post settles as timeout
+    assert _pass(env, memo=memo).timeouts == (unconfirmed,)
+    quiet = _pass(env, memo=memo)
+    # Neither is searched in History again: one page of ended scheduled posts, nothing else.
+    assert quiet.reads == 1 and quiet.changes == ()
+    env.advance(2 * HOUR)
+    final = _pass(env, memo=memo)
+    assert [(c.identity, c.new) for c in final.changes] == [(moved, "published")]
+    assert env.status(unconfirmed) == "processing"
+
+
 def test_many_posts_cost_a_few_pages_and_the_pass_stops_when_all_are_found(env: Env) -> None:
     start = env.now()
     identities = [
