@@ -80,7 +80,7 @@ def configure_logging(
     *, level: str | int = "INFO", secrets: Iterable[str] = (), stream: IO[str] | None = None
 ) -> logging.Handler:
     """One key=value handler on the root logger (replacing an earlier one of ours); APScheduler's
-    per-run chatter is kept to warnings. Returns the handler."""
+    and httpx's per-run chatter is kept out. Returns the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(KeyValueFormatter(secrets))
     root = logging.getLogger()
@@ -89,6 +89,8 @@ def configure_logging(
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # APScheduler warns when a run is skipped because the job is still running: with
+    # max_instances=1 and coalescing that is the intended behaviour, not news.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is too many
     return handler
