@@ -79,6 +79,7 @@ class PublishOptions:
     media_base_url: str | None = None
     media_root: str | None = None  # local paths are relative to this in media_base_url
     late_grace: timedelta = timedelta(minutes=15)
+    waiting_cap: int = 500  # the API's limit of waiting scheduled posts per account
     schedule_now_within: timedelta = timedelta(seconds=60)
     command: str = "publish"
 
@@ -218,6 +219,7 @@ class Publisher:
                 prune=self.opts.prune,
                 retry_failed=self.opts.retry_failed,
                 imported_media=self._usable_media_keys(state, now),
+                waiting_cap=self.opts.waiting_cap,
             ),
             skip_invalid=self.opts.skip_invalid,
         )
