@@ -56,7 +56,7 @@ def make_calendar(root: Path, posts: int, media_files: int) -> list[dict[str, st
     while i < posts:
         count = min(1 + entry % 3, posts - i)
         platforms = [NETWORKS[(entry + k) % len(NETWORKS)] for k in range(count)]
-        at = datetime(2026, 12, 1, 8, 0) + timedelta(minutes=37 * entry)
+        at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=37 * entry)
         media = f"https://cdn.example.com/img{entry % media_files}.jpg"
         lines.append(
             f"  - {{id: e{entry}, at: '{at:%Y-%m-%d %H:%M}', platforms: [{', '.join(platforms)}], "

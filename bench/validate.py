@@ -25,7 +25,47 @@ from PIL import Image
 #: The benchmark pretends it is 2026-11-25 (--now), so the calendar covers the next 360 days.
 FIRST_DAY = date(2026, 11, 26)
 PLATFORMS = ["x", "linkedin", "instagram", "facebook", "threads", "tiktok", "pinterest"]
-WORDS = ["launch", "new", "winter", "collection", "today", "limited", "edition", "sale", "shop", "now", "link", "in", "bio", "our", "team", "behind", "the", "scenes", "customer", "story", "thank", "you", "community", "free", "shipping", "weekend", "only", "don't", "miss", "it", "coffee", "morning", "design", "craft", "handmade", "sustainable", "quality", "fresh", "drop"]
+WORDS = [
+    "launch",
+    "new",
+    "winter",
+    "collection",
+    "today",
+    "limited",
+    "edition",
+    "sale",
+    "shop",
+    "now",
+    "link",
+    "in",
+    "bio",
+    "our",
+    "team",
+    "behind",
+    "the",
+    "scenes",
+    "customer",
+    "story",
+    "thank",
+    "you",
+    "community",
+    "free",
+    "shipping",
+    "weekend",
+    "only",
+    "don't",
+    "miss",
+    "it",
+    "coffee",
+    "morning",
+    "design",
+    "craft",
+    "handmade",
+    "sustainable",
+    "quality",
+    "fresh",
+    "drop",
+]
 
 
 def caption(rng: random.Random) -> str:
