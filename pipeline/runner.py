@@ -367,10 +367,13 @@ def run_runner(
     command: str | None = None,
     configure_logs: bool = True,
     log_level: str = "INFO",
+    clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """The entry the CLI calls: lock the ledger for the process's life, build the client and the
     sync job, run until SIGINT/SIGTERM. 0: stopped cleanly; 1: the ledger is in use (the message
-    names the holder) or the runner could not start; 2: a webhook port without a secret."""
+    names the holder) or the runner could not start; 2: a webhook port without a secret.
+    `clock` is what tracking and figures take for "now" (a rehearsal against a sandbox started
+    with --start-at passes that time line)."""
     config = config or RunnerConfig()
     secrets = [settings.api_key.reveal(), *([webhook_secret] if webhook_secret else [])]
     if configure_logs:
@@ -393,6 +396,7 @@ def run_runner(
                 sync=sync,
                 config=config,
                 webhook_secret=webhook_secret,
+                clock=clock,
                 stop=stop,
                 run_id=run_id,
             )
