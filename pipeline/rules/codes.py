@@ -107,6 +107,60 @@ _CODES: tuple[Code, ...] = (
     Code(
         "W404", "submit-too-late", "Throttling would submit it after its time: it may go out late."
     ),
+    # --- E5xx/W5xx: clip posts (clip: {job, index}) through the clip server (docs/clips.md) ---
+    Code(
+        "E501",
+        "clip-platform-unsupported",
+        "A clip post for a platform the clip server does not post to (tiktok, instagram, youtube).",
+    ),
+    Code("E502", "clip-with-media", "A post gives both clip: and media:; a clip is its media."),
+    Code("E503", "clip-job-not-found", "The clip server has no such job (online check)."),
+    Code(
+        "E504",
+        "clip-not-ready",
+        "The job has not finished (still processing, or failed): no clips yet (online check).",
+    ),
+    Code("E505", "clip-index-out-of-range", "The job has no clip at that index (online check)."),
+    Code(
+        "E506",
+        "clip-profile-unknown",
+        "The account is not an Upload-Post profile of the key (online check).",
+    ),
+    Code(
+        "E507",
+        "clip-platform-not-connected",
+        "The Upload-Post profile has not connected that platform (online check).",
+    ),
+    Code(
+        "E508",
+        "clip-caption-too-long",
+        "The caption that will be used is over 2,200 characters (TikTok, Instagram).",
+    ),
+    Code(
+        "E509",
+        "clip-title-too-long",
+        "The YouTube title that will be used is over 100 characters.",
+    ),
+    Code(
+        "E510",
+        "clip-key-refused",
+        "UPLOAD_POST_API_KEY is missing or refused by the clip server (online check).",
+    ),
+    Code(
+        "W501",
+        "clip-server-unreachable",
+        "The clip server could not be asked; publishing checks again before sending.",
+    ),
+    Code(
+        "W502",
+        "clip-options-ignored",
+        "Option blocks are not sent with clip posts; they are ignored.",
+    ),
+    Code(
+        "W503",
+        "clip-caption-missing",
+        "Neither the calendar nor the clip gives this platform a caption or title (online check).",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
