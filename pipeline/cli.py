@@ -122,6 +122,71 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ledger", metavar="DIR", default="ledger", help="the ledger (default ledger/)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    p = commands.add_parser(
+        "run",
+        help="keep running: sync the calendar, track posts and figures, accept webhooks",
+        description="A long-lived runner (APScheduler): publishes the calendar on an interval "
+        "and soon after a file changes, topping the service's 500 waiting posts up as posts go "
+        "out; tracks every post to its final state and reads figures; optionally receives signed "
+        "webhooks. SIGINT/SIGTERM stop it cleanly. See docs/runner.md.",
+    )
+    _calendar_args(p)
+    p.add_argument(
+        "--ledger", metavar="DIR", help="results ledger (default: ledger/ at the project's top)"
+    )
+    p.add_argument(
+        "--every",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="sync interval (default 300; a calendar edit triggers one sooner)",
+    )
+    p.add_argument(
+        "--track-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="status tracking interval (default 60)",
+    )
+    p.add_argument(
+        "--figures-every",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="figures polling interval (default 900)",
+    )
+    p.add_argument(
+        "--late-grace",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="report a post as late this long after its time (default 900)",
+    )
+    p.add_argument("--prune", action="store_true", help="cancel posts removed from the calendar")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="publish the valid entries when some are invalid",
+    )
+    p.add_argument(
+        "--webhook-port",
+        type=int,
+        metavar="N",
+        help="serve POST /webhooks/status200 on this port (0: a free one); needs "
+        "STATUS200_WEBHOOK_SECRET",
+    )
+    p.add_argument(
+        "--webhook-host",
+        default="127.0.0.1",
+        help="address for the webhook receiver (default 127.0.0.1)",
+    )
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="default info",
+    )
+
     sandbox_cli.add_parser(commands)
     return parser
 

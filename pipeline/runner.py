@@ -168,6 +168,7 @@ class Runner:
 
     def start(self) -> None:
         """Start the jobs (sync and track at once) and the webhook server; returns at once."""
+        _quiet_overlap_warnings()
         if not self.ledger.holds_lock:
             raise LedgerError("the runner needs the ledger's lock held by this process")
         with self._lock:
@@ -355,6 +356,20 @@ class Runner:
         if self.watch.changed():
             log.info("calendar changed: sync soon", extra={"job": WATCH, "outcome": "changed"})
             self.trigger(SYNC)
+
+
+class _SkippedRunFilter(logging.Filter):
+    """APScheduler warns when an interval fires while the job still runs. With max_instances=1
+    that is the design (the running pass covers it), so it is not worth a warning per tick."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+def _quiet_overlap_warnings() -> None:
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkippedRunFilter) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedRunFilter())
 
 
 def run_runner(

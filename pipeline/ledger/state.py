@@ -266,6 +266,10 @@ class _Folder:
         post.ids(e)
         if post.status in DONE_STATUSES and e["status"] not in DONE_STATUSES:
             return  # stale news (a late webhook); the post has already finished
+        if e["status"] == "cancelled" and post.status != "cancelled":
+            # Cancelled elsewhere (the dashboard): sending it again needs a fresh key, or the
+            # API would replay the cancelled post's answer.
+            post.new_generation()
         post.status = e["status"]
         if e["status"] == "failed":
             post.fail(e.get("error_code") or "failed", e.get("error_message"))

@@ -235,6 +235,8 @@ class Publisher:
             self.summary.counts[step.action] += 0  # shown, not counted as a failure of this run
         if self.opts.dry_run:
             return self._dry_run(plan)
+        if not plan.of("create", "replace", "cancel", "reconcile", "defer"):
+            return self.summary  # nothing to do: the ledger does not grow on idle runs
         self.ledger.append(
             RunStarted(
                 run=self.run_id,
