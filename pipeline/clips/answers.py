@@ -78,28 +78,30 @@ def retry_after_of(response: httpx.Response) -> float | None:
     return max(0.0, (when - now).total_seconds()) if now else None
 
 
-def _client_error(what: str, status: int, detail: str) -> ClipApiError:
+def _client_error(what: str, status: int, detail: str, *, relayed: bool = False) -> ClipApiError:
+    """`relayed`: Upload-Post's refusal, passed on by the clip server inside a 500."""
     lowered = detail.lower()
     shown = f" ({detail})" if detail else ""
+    head = f"{what}: {status}" + (" (Upload-Post's answer, relayed in a 500)" if relayed else "")
     if status == 401:
         return ClipUnauthorized(
-            f"{what}: 401 the Upload-Post API key was refused (UPLOAD_POST_API_KEY){shown}",
+            f"{head} the Upload-Post API key was refused (UPLOAD_POST_API_KEY){shown}",
             status=status,
             detail=detail,
         )
     if status == 404:
         if any(w in lowered for w in ("video", "clip", "file", "index out of range")):
             return ClipVideoNotFound(
-                f"{what}: 404 the clip's video file was not found on the clip server{shown}",
+                f"{head} the clip's video file was not found on the clip server{shown}",
                 status=status,
                 detail=detail,
             )
         if "job" in lowered:
             return ClipJobNotFound(
-                f"{what}: 404 no such job on the clip server{shown}", status=status, detail=detail
+                f"{head} no such job on the clip server{shown}", status=status, detail=detail
             )
         error = ClipApiError(
-            f"{what}: 404 not served here: is CLIP_SERVER_URL the clip server?{shown}",
+            f"{head} not served here: is CLIP_SERVER_URL the clip server?{shown}",
             status=status,
             detail=detail,
         )
@@ -107,14 +109,14 @@ def _client_error(what: str, status: int, detail: str) -> ClipApiError:
         return error
     if status == 400 and any(w in lowered for w in ("not available", "processing", "not ready")):
         return ClipNotReady(
-            f"{what}: 400 the job has no result yet (still processing, or failed){shown}",
+            f"{head} the job has no result yet (still processing, or failed){shown}",
             status=status,
             detail=detail,
         )
     missing = status == 422 or "missing" in lowered or "required" in lowered
     error = ClipBadRequest(
-        f"{what}: {status} "
-        + ("missing or malformed fields" if missing else "the clip server refused the request")
+        f"{head} "
+        + ("missing or malformed fields" if missing else "the request was refused")
         + shown,
         status=status,
         detail=detail,
@@ -133,7 +135,7 @@ def error_for(what: str, response: httpx.Response, *, write: bool) -> ClipServer
         return _client_error(what, status, detail)
     wrapped = _WRAPPED.match(detail)
     if status == 500 and wrapped and 400 <= int(wrapped.group(1)) < 500:
-        return _client_error(what, int(wrapped.group(1)), wrapped.group(2).strip())
+        return _client_error(what, int(wrapped.group(1)), wrapped.group(2).strip(), relayed=True)
     if status == 500 and "index out of range" in detail.lower():
         return _client_error(what, 404, f"clip index out of range ({detail})")
     if write and (not was_json or status in (502, 504)):

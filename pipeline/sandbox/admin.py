@@ -10,6 +10,7 @@
                                        media imports, faults injected, webhook attempts
     GET    /_sandbox/posts             every post and scheduled post (?account=NAME)
     GET    /_sandbox/webhooks          every webhook delivery and its attempts
+    GET    /_sandbox/clips             every upload the clip server accepted (POST /api/social/post)
     POST   /_sandbox/disconnect        {"profile": "@demo" or id, "platform": "facebook"}
     POST   /_sandbox/reset             forgets posts, media, keys, throttles, counters, deliveries
                                        and faults set at run time; the clock goes back to its start
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pipeline.sandbox.clips import clip_posts
 from pipeline.sandbox.clock import iso
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.faults import FaultSpecError
@@ -57,12 +59,15 @@ def counters_view(sb: Sandbox) -> dict[str, Any]:
             "cancelled",
             "webhooks_queued",
             "webhook_attempts",
+            "clip_posts",
+            "clip_uploads",
         )
     }
     view["rate_limited_total"] = sum(view["rate_limited"].values())
     view["posts_total"] = len(sb.state.posts)
     view["scheduled_total"] = len(sb.state.scheduled)
     view["waiting_total"] = sum(1 for s in sb.state.scheduled.values() if s.waiting)
+    view["clip_uploads_total"] = len(clip_posts(sb))
     return view
 
 
@@ -147,6 +152,9 @@ def admin_routes(sb: Sandbox, run_due: Callable[[], Awaitable[None]]) -> list[Ro
         ]
         return JSONResponse({"deliveries": deliveries})
 
+    async def clips(request: Request) -> Response:
+        return JSONResponse({"uploads": clip_posts(sb)})
+
     async def disconnect_network(request: Request) -> Response:
         data = await _json(request)
         ref, platform = str(data.get("profile", "")), str(data.get("platform", ""))
@@ -172,6 +180,7 @@ def admin_routes(sb: Sandbox, run_due: Callable[[], Awaitable[None]]) -> list[Ro
         Route("/counters", counters, methods=["GET"]),
         Route("/posts", posts, methods=["GET"]),
         Route("/webhooks", webhooks, methods=["GET"]),
+        Route("/clips", clips, methods=["GET"]),
         Route("/disconnect", disconnect_network, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
     ]

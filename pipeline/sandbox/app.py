@@ -1,9 +1,9 @@
 """The sandbox's ASGI app: the API's two addresses, the admin endpoints, and room for more.
 
-The API is dispatched by `routes.Api` (its 404s and 405s do not fit a router's defaults); the
-admin endpoints and any `extra_routes` (a later clip server, for instance) are ordinary Starlette
-routes. Every API request first lets sandbox time catch up (`publishing.tick`), then meets the
-fault injector, then its handler.
+The API is dispatched by `routes.Api` (its 404s and 405s do not fit a router's defaults), the
+clip server's three endpoints by `clips.ClipApi`; the admin endpoints and any `extra_routes` are
+ordinary Starlette routes. Every API or clip request first lets sandbox time catch up
+(`publishing.tick`), then meets the fault injector, then its handler.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from pipeline.sandbox.admin import admin_routes
 from pipeline.sandbox.answers import Answer, gateway_timeout
 from pipeline.sandbox.clients import async_client
+from pipeline.sandbox.clips import ClipApi, clip_fault
 from pipeline.sandbox.context import Ctx
 from pipeline.sandbox.engine import Sandbox
 from pipeline.sandbox.faults import Decision
@@ -36,6 +37,7 @@ class SandboxApp:
     def __init__(self, sb: Sandbox, *, extra_routes: Sequence[BaseRoute] = ()) -> None:
         self.sb = sb
         self.api = Api(sb)
+        self.clips = ClipApi(sb)
         self._client: httpx.AsyncClient | None = None
         self._delivering = asyncio.Lock()
         self.starlette = Starlette(
@@ -78,7 +80,9 @@ class SandboxApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = self.api.route(scope["method"], scope["path"])
+            route = self.api.route(scope["method"], scope["path"]) or self.clips.route(
+                scope["method"], scope["path"]
+            )
             if route is not None:
                 await self._api(route, scope, receive, send)
                 return
@@ -101,7 +105,10 @@ class SandboxApp:
         if decision.action.startswith("error_"):
             await ctx.pause()
             wait = sb.clock.wait_header(sb.clock.scaled(NOTHING_SENT_RETRY_AFTER))
-            answer = fault_answer(route.family, decision.action, wait)
+            if route.family == "clips":
+                answer = clip_fault(decision.action, wait)
+            else:
+                answer = fault_answer(route.family, decision.action, wait)
         else:
             answer = await route.handler(ctx)
             await ctx.pause()

@@ -21,8 +21,10 @@ DEFAULT_PORT = 8200
 
 EPILOG = """\
 With no --config, one demo account exists: key rl_sandbox_demo, profile @demo connected to all
-nine networks. On start the sandbox prints `export STATUS200_...` lines that point the pipeline
-at it. --time-scale shrinks the service's durations (throttles, Retry-After, retention,
+nine networks; the clip server's endpoints (/api/social/post, /api/social/user, /api/status/{id})
+are served too, with Upload-Post key up_sandbox_demo and demo job
+550e8400-e29b-41d4-a716-446655440000. On start the sandbox prints `export ...` lines that point
+the pipeline at it. --time-scale shrinks the service's durations (throttles, Retry-After, retention,
 processing, webhook retries) but not calendar meaning: "60 s ahead is now" and "at most 365 days
 ahead" stay real seconds of the sandbox clock. Admin endpoints live under /_sandbox/ (move the
 clock, inject faults, read counters). Full reference: docs/sandbox.md.
@@ -91,15 +93,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
-def _exports(url: str, api_key: str, time_scale: float) -> list[str]:
-    """The lines that point the pipeline at this sandbox, with the intervals it should pace to."""
-    return [
+def _exports(
+    url: str, api_key: str, time_scale: float, upload_post_key: str | None = None
+) -> list[str]:
+    """The lines that point the pipeline at this sandbox, with the intervals it should pace to,
+    and at the clip server it serves too."""
+    lines = [
         f"export STATUS200_BASE_URL={url}/api/v2",
         f"export STATUS200_API_KEY={api_key}",
         f"export STATUS200_POST_INTERVAL={POST_SECONDS * time_scale:g}",
         f"export STATUS200_MEDIA_INTERVAL={MEDIA_SECONDS * time_scale:g}",
         f"export STATUS200_READ_WINDOW={READ_WINDOW_SECONDS * time_scale:g}",
+        f"export CLIP_SERVER_URL={url}",
     ]
+    if upload_post_key:
+        lines.append(f"export UPLOAD_POST_API_KEY={upload_post_key}")
+    return lines
 
 
 def _config(path: str | None) -> SandboxConfig:
@@ -139,9 +148,15 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
         file=out,
     )
     print(f"  accounts: {len(config.accounts)}; profiles: {profiles}", file=out)
+    clips = config.clips
+    print(
+        f"  clip server: jobs: {len(clips.jobs)}; Upload-Post profiles: "
+        + (", ".join(p.username for p in clips.profiles) or "none"),
+        file=out,
+    )
     print(f"  admin: {url}/_sandbox/ ; state: {args.state or 'in memory'}", file=out)
     print("Point the pipeline at it:", file=out)
-    for line in _exports(url, key, args.time_scale):
+    for line in _exports(url, key, args.time_scale, clips.keys[0] if clips.keys else None):
         print(line, file=out)
     print("Ctrl-C stops it.", file=out, flush=True)
     try:

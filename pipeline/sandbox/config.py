@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pipeline.model import PLATFORMS
+from pipeline.sandbox.clipconfig import ClipConfigError, ClipsConfig, demo_clips, load_clips
 from pipeline.sandbox.clock import parse_iso
 from pipeline.sandbox.defaults import DEFAULT_FILE_LIMITS, default_options
 from pipeline.sandbox.faults import FaultSpecError, check_spec
@@ -143,6 +144,8 @@ class SandboxConfig:
     processing_seconds: Mapping[str, float] = field(
         default_factory=lambda: {"tiktok": 30.0, "instagram": 20.0, "youtube": 90.0}
     )
+    #: The emulated clip server (its Upload-Post keys, profiles and jobs); clipconfig.py.
+    clips: ClipsConfig = field(default_factory=demo_clips)
 
     def account_for_key(self, key: str) -> AccountConfig | None:
         return next((a for a in self.accounts if key in a.keys), None)
@@ -223,7 +226,15 @@ def _time(value: Any, where: str) -> float:
 def load_config_data(data: Mapping[str, Any]) -> SandboxConfig:
     _check_keys(
         data,
-        {"accounts", "rules", "stand_in_size", "import_bytes_per_second", "faults", "processing"},
+        {
+            "accounts",
+            "rules",
+            "stand_in_size",
+            "import_bytes_per_second",
+            "faults",
+            "processing",
+            "clips",
+        },
         "top level",
     )
     raw_accounts = data.get("accounts") or []
@@ -247,7 +258,15 @@ def load_config_data(data: Mapping[str, Any]) -> SandboxConfig:
         import_bytes_per_second=int(data.get("import_bytes_per_second", 50_000_000)),
         faults=_faults(data.get("faults") or {}),
         processing_seconds=processing,
+        clips=_clips(data.get("clips")),
     )
+
+
+def _clips(raw: Any) -> ClipsConfig:
+    try:
+        return load_clips(raw)
+    except ClipConfigError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _faults(raw: Any) -> dict[str, dict[str, Any]]:

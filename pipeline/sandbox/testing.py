@@ -9,6 +9,7 @@
         sandbox.advance(3600)                     # sandbox time moves an hour forward
         sandbox.set_faults({"POST /api/v2/posts": {"script": ["commit_then_drop"]}})
         assert sandbox.counters()["posts_created"] == {"demo": 1}
+        assert sandbox.counters()["clip_posts"] == {"tiktok": 1}   # clip server uploads
 
 Startup takes a few tens of milliseconds, so every test can have its own sandbox.
 """
@@ -46,6 +47,13 @@ class SandboxHandle:
     api_key: str
     sandbox: Sandbox
     _admin: httpx.Client
+    #: The first Upload-Post key of the clip server (`up_sandbox_demo` by default).
+    upload_post_key: str | None = None
+
+    @property
+    def clip_url(self) -> str:
+        """CLIP_SERVER_URL: the clip server's endpoints are on the same server."""
+        return self.url
 
     @property
     def api_base(self) -> str:
@@ -91,6 +99,10 @@ class SandboxHandle:
 
     def webhooks(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/webhooks")["deliveries"])
+
+    def clip_posts(self) -> list[dict[str, Any]]:
+        """Every upload the clip server accepted (job, clip, profile, platforms, title...)."""
+        return list(self._call("GET", "/clips")["uploads"])
 
     def disconnect(self, profile: str, platform: str) -> bool:
         return bool(
@@ -141,7 +153,14 @@ def running_sandbox(
     key = DEMO_KEY if config.account_for_key(DEMO_KEY) else config.accounts[0].keys[0]
     admin = client(f"{server.url}/_sandbox", timeout=30.0)
     try:
-        yield SandboxHandle(url=server.url, api_key=key, sandbox=sb, _admin=admin)
+        clip_keys = config.clips.keys
+        yield SandboxHandle(
+            url=server.url,
+            api_key=key,
+            sandbox=sb,
+            _admin=admin,
+            upload_post_key=clip_keys[0] if clip_keys else None,
+        )
     finally:
         admin.close()
         server.stop()
