@@ -86,7 +86,14 @@ def group_clip_posts(posts: Sequence[PlannedPost]) -> list[list[PlannedPost]]:
     return list(groups.values())
 
 
+def in_calendar_order(posts: Sequence[PlannedPost]) -> list[PlannedPost]:
+    """The planner sorts by identity; a request lists platforms as the calendar does."""
+    order = posts[0].entry.platforms if posts else ()
+    return sorted(posts, key=lambda p: order.index(p.platform) if p.platform in order else 99)
+
+
 def request_for(posts: Sequence[PlannedPost], now: datetime) -> ClipPostRequest:
+    posts = in_calendar_order(posts)
     first = posts[0]
     clip = first.entry.clip
     if clip is None or any(group_key(p) != group_key(first) for p in posts):
@@ -248,6 +255,7 @@ def send_clip_post(
         return {}
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+    posts = in_calendar_order(posts)
     request = request_for(posts, now.astimezone(UTC))
     if job is not None and (not job.finished or job.clip(request.clip_index) is None):
         state = "has no clip " + str(request.clip_index) if job.finished else f"is {job.status}"
