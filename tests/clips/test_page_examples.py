@@ -23,7 +23,9 @@ PAGE = Path(__file__).parent / "data" / "clip-server-social-api.md"
 @functools.cache
 def examples() -> list[Any]:
     """Every JSON object the page shows (a block from a line "{" to its closing "}")."""
-    found, block, depth = [], [], 0
+    found: list[Any] = []
+    block: list[str] = []
+    depth = 0
     for line in PAGE.read_text(encoding="utf-8").splitlines():
         if not block and line.strip() != "{":
             continue
