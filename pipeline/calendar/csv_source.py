@@ -87,13 +87,21 @@ def _classify_columns(file: str, header: list[str]) -> tuple[list[str | None], l
     return keys, problems
 
 
-def _nest(keys: list[str | None], row: list[str]) -> dict[str, Any]:
+def _plan(keys: list[str | None]) -> list[tuple[int, str, str]]:
+    """(column, head, tail) for the columns read: split once per file, not once per cell."""
+    return [(i, *key.partition(".")[::2]) for i, key in enumerate(keys) if key is not None]
+
+
+def _nest(columns: list[tuple[int, str, str]], row: list[str]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for key, cell in zip(keys, row, strict=False):
-        if key is None or cell == "" or cell.isspace():
+    width = len(row)
+    for index, head, tail in columns:
+        if index >= width:
+            break
+        cell = row[index]
+        if not cell or cell.isspace():
             continue
-        head, dot, tail = key.partition(".")
-        if not dot:
+        if not tail:
             if head == "account" and isinstance(fields.get("account"), dict):
                 fields["account"].setdefault("default", cell)
             else:
@@ -159,6 +167,7 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
         for d in problems
     ]
     records: list[RawRecord] = []
+    columns = _plan(keys)
     end = reader.line_num
     while True:
         start = skip + end + 1
@@ -185,7 +194,7 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
                     )
                 )
                 continue
-        records.append(RawRecord(file, start, _nest(keys, row), from_text=True))
+        records.append(RawRecord(file, start, _nest(columns, row), from_text=True))
     defaults: dict[str, Any] = {k: v for k, v in directives.items() if k != "date_format"}
     return RawCalendar(
         file, directory, records, defaults, 0, directives.get("date_format"), problems

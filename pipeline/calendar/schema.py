@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+from types import MappingProxyType
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ POST_KEYS = (
 DEFAULT_KEYS = ("timezone", "account", "platforms", "date_format", *PLATFORMS)
 IGNORED_KEYS = ("notes", "note", "comment", "comments")
 PLATFORM_SET = frozenset(PLATFORMS)
+_POST_KEY_SET = frozenset(POST_KEYS)
 PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "yt": "youtube"}
 
 
@@ -124,6 +126,9 @@ class Defaults:
     accounts: tuple[Any, ...] = ()  # raw `account` values, lowest precedence first
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     date_pattern: str | None = None
+    # Per-file memo of resolved accounts and default options (many posts share them).
+    shared_accounts: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    shared_options: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def prepare_defaults(
@@ -195,11 +200,11 @@ def build_entry(
     out = _Collector(record, entry_id)
     if raw_id is not None and not entry_id:
         out.add("E105", "id must be text or a number", key="id")
-    _check_keys(fields, out)
+    blocks = _check_keys(fields, out)
 
     platforms = _platforms(fields, defaults, out)
     accounts = _accounts(fields, defaults, platforms, out)
-    options = _options(record, fields, defaults, platforms, out)
+    options = _options(record, fields, blocks, defaults, platforms, out)
     when = _when(fields, defaults, out)
     media = _media(fields, directory, project_root, out)
     clip = _clip(fields, out)
@@ -237,7 +242,7 @@ def build_entry(
         text=text,
         captions=captions,
         title=title,
-        media=tuple(media),
+        media=media,
         options=options,
         at_local=at_local,
         tz=tz,
@@ -248,11 +253,18 @@ def build_entry(
     return entry, out.items
 
 
-def _check_keys(fields: Mapping[str, Any], out: _Collector) -> None:
+def _check_keys(fields: Mapping[str, Any], out: _Collector) -> list[str]:
+    """Report unknown fields; return the keys that are per-platform option blocks."""
+    blocks = []
     for key in fields:
-        if key in POST_KEYS or key in IGNORED_KEYS or key.startswith("_"):
+        if key in _POST_KEY_SET:
+            if key in PLATFORM_SET:
+                blocks.append(key)
+            continue
+        if key in IGNORED_KEYS or key.startswith("_"):
             continue
         if key.lower() in PLATFORM_SET:  # `Instagram:` written with a capital letter
+            blocks.append(key)
             continue
         guess = did_you_mean(key, POST_KEYS)
         if guess:
@@ -264,6 +276,7 @@ def _check_keys(fields: Mapping[str, Any], out: _Collector) -> None:
                 hint="name it notes, or start it with _ to silence this",
                 key=key,
             )
+    return blocks
 
 
 def _platforms(fields: Mapping[str, Any], defaults: Defaults, out: _Collector) -> list[str]:
@@ -300,6 +313,34 @@ def _parse_platforms(raw: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], 
 
 
 def _accounts(
+    fields: Mapping[str, Any], defaults: Defaults, platforms: list[str], out: _Collector
+) -> Mapping[str, str]:
+    raw = fields.get("account")
+    if raw is None or isinstance(raw, str):  # the common case: resolved once per combination
+        cache_key = (raw, tuple(platforms))
+        cached = defaults.shared_accounts.get(cache_key)
+        if cached is None:
+            probe = _Collector(out.record, None)
+            resolved = _resolve_accounts(fields, defaults, platforms, probe)
+            cached = (MappingProxyType(resolved), tuple(probe.items))
+            defaults.shared_accounts[cache_key] = cached
+        for d in cached[1]:
+            out.items.append(
+                make(
+                    d.code,
+                    out.record.file,
+                    out.record.field_lines.get("account", out.record.line),
+                    d.message,
+                    hint=d.hint,
+                    entry=out.entry,
+                    platform=d.platform,
+                )
+            )
+        return cached[0]
+    return _resolve_accounts(fields, defaults, platforms, out)
+
+
+def _resolve_accounts(
     fields: Mapping[str, Any], defaults: Defaults, platforms: list[str], out: _Collector
 ) -> dict[str, str]:
     accounts: dict[str, str] = {}
@@ -339,17 +380,37 @@ def _accounts(
     return accounts
 
 
+def _default_options(defaults: Defaults, platforms: tuple[str, ...]) -> Mapping[str, Any]:
+    """The defaults' option blocks for these platforms, shared read-only by every post that
+    adds none of its own (most posts): one mapping per platform set, not one per post."""
+    found = defaults.shared_options.get(platforms)
+    if found is None:
+        found = MappingProxyType(
+            {
+                p: MappingProxyType(dict(defaults.options[p]))
+                for p in platforms
+                if p in defaults.options
+            }
+        )
+        defaults.shared_options[platforms] = found
+    return found
+
+
 def _options(
     record: RawRecord,
     fields: Mapping[str, Any],
+    blocks: list[str],
     defaults: Defaults,
     platforms: list[str],
     out: _Collector,
-) -> dict[str, dict[str, Any]]:
+) -> Mapping[str, Any]:
+    if not blocks:
+        return _default_options(defaults, tuple(platforms))
     result = {p: dict(defaults.options[p]) for p in platforms if p in defaults.options}
-    for raw_key, block in fields.items():
+    for raw_key in blocks:
+        block = fields[raw_key]
         platform = str(raw_key).lower()
-        if platform not in PLATFORM_SET or block is None:
+        if block is None:
             continue
         if not isinstance(block, dict):
             out.add("E105", f"{raw_key}: must be a mapping of options", key=str(raw_key))
@@ -454,20 +515,37 @@ def _when(
 
 def _media(
     fields: Mapping[str, Any], directory: str, project_root: str, out: _Collector
-) -> list[MediaRef]:
+) -> tuple[MediaRef, ...]:
     raw = fields.get("media")
     if raw is None:
-        return []
+        return ()
     if isinstance(raw, dict | bool):
         out.add("E105", "media must be a path, a URL, or a list of them", key="media")
-        return []
+        return ()
+    key = tuple(raw) if isinstance(raw, list) else raw
+    try:
+        refs, problems = _media_refs(key, directory, project_root)
+    except TypeError:  # an unhashable item (a mapping in the list)
+        out.add("E105", "media must be a path, a URL, or a list of them", key="media")
+        return ()
+    for code, message, hint in problems:
+        out.add(code, message, hint=hint, key="media")
+    return refs
+
+
+@functools.lru_cache(maxsize=8192)
+def _media_refs(
+    raw: Any, directory: str, project_root: str
+) -> tuple[tuple[MediaRef, ...], tuple[tuple[str, str, str], ...]]:
+    """Media references and (code, message, hint) problems; cached, as calendars reuse files."""
     result: list[MediaRef] = []
-    for item in _split(raw, ";"):
+    problems: list[tuple[str, str, str]] = []
+    for item in _split(list(raw) if isinstance(raw, tuple) else raw, ";"):
         if "://" in item:
             parts = urlsplit(item)
             if parts.scheme not in ("https", "http") or not parts.netloc:
-                out.add(
-                    "E314", f"media URL {item!r}: only http(s) URLs can be imported", key="media"
+                problems.append(
+                    ("E314", f"media URL {item!r}: only http(s) URLs can be imported", "")
                 )
                 continue
             try:
@@ -475,25 +553,24 @@ def _media(
             except ValueError:
                 port = -1
             if port not in (None, 80, 443):
-                out.add(
-                    "E314",
-                    f"media URL {item!r}: the API fetches only from ports 80 and 443",
-                    key="media",
+                problems.append(
+                    ("E314", f"media URL {item!r}: the API fetches only from ports 80 and 443", "")
                 )
                 continue
             result.append(MediaRef("url", item, url=item))
             continue
         path, inside = _local_path(directory, item, project_root)
         if not inside:
-            out.add(
-                "E303",
-                f"media {item!r} points outside the project ({project_root})",
-                hint="copy the file under the project, e.g. schedules/media/",
-                key="media",
+            problems.append(
+                (
+                    "E303",
+                    f"media {item!r} points outside the project ({project_root})",
+                    "copy the file under the project, e.g. schedules/media/",
+                )
             )
             continue
         result.append(MediaRef("file", item, path=path))
-    return result
+    return tuple(result), tuple(problems)
 
 
 @functools.lru_cache(maxsize=4096)

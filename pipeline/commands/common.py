@@ -55,7 +55,11 @@ def load(args: argparse.Namespace) -> ValidationResult:
     config = load_config(args.paths[0], args.config)
     try:
         return validate(
-            args.paths, config, now, recorded=read_ledger(ledger_dir(args, config.root))
+            args.paths,
+            config,
+            now,
+            recorded=read_ledger(ledger_dir(args, config.root)),
+            workers=min(os.cpu_count() or 1, 2),  # one-shot commands: no other threads yet
         )
     except MissingPath as exc:
         raise UsageError(f"{exc.args[0]}: no such file or directory") from None

@@ -13,16 +13,27 @@ from dataclasses import dataclass
 
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules import forecast, media, schedule, text
-from pipeline.rules.context import CheckContext, PostView, view
-from pipeline.rules.table import RulesTable
+from pipeline.rules.context import CheckContext, PostView, entry_facts, view
+from pipeline.rules.table import Limits, RulesTable
 
-__all__ = ["ENTRY_CHECKS", "POST_CHECKS", "CheckContext", "RulesTable", "check_entries"]
+__all__ = [
+    "ENTRY_CHECKS",
+    "POST_CHECKS",
+    "CheckContext",
+    "RulesTable",
+    "check_calendar",
+    "check_each",
+    "check_entries",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
     func: Callable[..., Iterator[Diagnostic]]
+    #: Whether the check can find anything for a platform with these limits (skipping the
+    #: others keeps 100,000-post calendars fast; a project override of a limit is respected).
+    applies: Callable[[Limits, str], bool] = lambda _limits, _platform: True
 
     @property
     def doc(self) -> str:
@@ -37,30 +48,61 @@ ENTRY_CHECKS: tuple[Check, ...] = (
 #: Checks of an entry on one platform.
 POST_CHECKS: tuple[Check, ...] = (
     Check("caption", text.caption),
-    Check("hashtags", text.hashtags),
-    Check("title", text.title),
-    Check("platform-options", text.options),
-    Check("text-options", text.platform_text_options),
+    Check("hashtags", text.hashtags, lambda lim, _p: lim.hashtags_max is not None),
+    Check(
+        "title",
+        text.title,
+        lambda lim, p: lim.title_required or lim.title_max is not None or p == "youtube",
+    ),
+    Check(
+        "platform-options",
+        text.options,
+        lambda lim, p: bool(lim.required_options) or p in ("tiktok", "youtube"),
+    ),
+    Check(
+        "text-options", text.platform_text_options, lambda _lim, p: p in ("youtube", "pinterest")
+    ),
     Check("media-counts", media.counts),
     Check("media-limits", media.limits),
 )
 
 
-def check_post(post: PostView) -> Iterator[Diagnostic]:
-    for check in POST_CHECKS:
+def checks_for(limits: Limits, platform: str) -> tuple[Check, ...]:
+    return tuple(c for c in POST_CHECKS if c.applies(limits, platform))
+
+
+def check_post(post: PostView, checks: tuple[Check, ...] | None = None) -> Iterator[Diagnostic]:
+    for check in checks if checks is not None else checks_for(post.limits, post.platform):
+        if check.func is media.limits and not post.facts:
+            continue
         yield from check.func(post)
 
 
 def check_entries(entries: Iterable[Entry], ctx: CheckContext) -> list[Diagnostic]:
     """Every diagnostic for these entries, including the calendar-wide forecasts."""
     entries = list(entries)
+    return [*check_each(entries, ctx), *check_calendar(entries, ctx)]
+
+
+def check_calendar(entries: list[Entry], ctx: CheckContext) -> list[Diagnostic]:
+    """The forecasts that need every entry at once (allowance, the 500 waiting cap)."""
+    planned = forecast.slots(entries, ctx)
+    return [*forecast.allowance(planned, ctx), *forecast.waiting_cap(planned, ctx)]
+
+
+def check_each(entries: Iterable[Entry], ctx: CheckContext) -> list[Diagnostic]:
+    """The checks of each entry on its own (any slice of a calendar can be checked apart)."""
     found: list[Diagnostic] = []
+    applicable: dict[tuple[int, str], tuple[Check, ...]] = {}  # this call's table rows stay alive
     for entry in entries:
         for check in ENTRY_CHECKS:
             found.extend(check.func(entry, ctx))
+        shared = entry_facts(entry, ctx)
         for platform in entry.platforms:
-            found.extend(check_post(view(entry, platform, ctx)))
-    planned = forecast.slots(entries, ctx)
-    found.extend(forecast.allowance(planned, ctx))
-    found.extend(forecast.waiting_cap(planned, ctx))
+            post = view(entry, platform, ctx, shared)
+            key = (id(post.limits), platform)
+            checks = applicable.get(key)
+            if checks is None:
+                checks = applicable[key] = checks_for(post.limits, platform)
+            found.extend(check_post(post, checks))
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -89,6 +89,14 @@ class CheckContext:
     schedule_now_within_s: int = 60
     max_ahead_days: int = 365
 
+    @property
+    def now_window(self) -> timedelta:
+        return timedelta(seconds=self.schedule_now_within_s)
+
+    @property
+    def max_ahead(self) -> timedelta:
+        return timedelta(days=self.max_ahead_days)
+
     def facts(self, ref: MediaRef) -> MediaFacts:
         found = self.media.get(ref.key)
         if found is not None:
@@ -118,7 +126,7 @@ def post_type(platform: str, options: Mapping[str, Any], kinds: list[str]) -> st
 
 @dataclass(slots=True)  # not frozen: built 100,000s of times per run, and never escapes a check
 class PostView:
-    """One entry on one platform, as the checks see it."""
+    """One entry on one platform, as the checks see it (derived values computed once)."""
 
     entry: Entry
     platform: str
@@ -126,32 +134,9 @@ class PostView:
     post_type: str
     limits: Limits
     facts: tuple[MediaFacts, ...]
-
-    @property
-    def kinds(self) -> list[str]:
-        return [f.kind for f in self.facts]
-
-    @property
-    def caption(self) -> str | None:
-        """The text the network will show as the caption, as the API picks it."""
-        override = (
-            self.options.get("text") if self.platform in ("x", "linkedin", "threads") else None
-        )
-        if self.platform == "tiktok":
-            field_name = "title" if self.post_type == "video" else "description"
-            override = self.options.get(field_name)
-        elif self.platform in ("youtube", "pinterest"):
-            override = self.options.get("description")
-        if override is not None:
-            return str(override)
-        return self.entry.caption_for(self.platform)
-
-    @property
-    def title(self) -> str | None:
-        if self.platform == "tiktok" and self.post_type == "video":
-            return None  # a video's tiktok.title is its caption
-        value = self.options.get("title", self.entry.title)
-        return None if value is None else str(value)
+    kinds: list[str]
+    caption: str | None
+    title: str | None
 
     def diag(self, code: str, message: str, hint: str = "") -> Diagnostic:
         source = self.entry.source
@@ -166,9 +151,53 @@ class PostView:
         )
 
 
-def view(entry: Entry, platform: str, ctx: CheckContext) -> PostView:
-    options = entry.options.get(platform, {})
+def caption_of(entry: Entry, platform: str, options: Mapping[str, Any], chosen: str) -> str | None:
+    """The text the network will show as the caption, as the API picks it."""
+    override = options.get("text") if platform in ("x", "linkedin", "threads") else None
+    if platform == "tiktok":
+        override = options.get("title" if chosen == "video" else "description")
+    elif platform in ("youtube", "pinterest"):
+        override = options.get("description")
+    if override is not None:
+        return str(override)
+    return entry.caption_for(platform)
+
+
+def title_of(entry: Entry, platform: str, options: Mapping[str, Any], chosen: str) -> str | None:
+    if platform == "tiktok" and chosen == "video":
+        return None  # a video's tiktok.title is its caption
+    value = options.get("title", entry.title)
+    return None if value is None else str(value)
+
+
+def entry_facts(entry: Entry, ctx: CheckContext) -> tuple[tuple[MediaFacts, ...], list[str]]:
+    """The entry's media facts and kinds, shared by all its platforms."""
+    if not entry.media:
+        return (), []
     facts = tuple(ctx.facts(ref) for ref in entry.media)
-    kinds = [f.kind for f in facts]
+    return facts, [f.kind for f in facts]
+
+
+def view(
+    entry: Entry,
+    platform: str,
+    ctx: CheckContext,
+    shared: tuple[tuple[MediaFacts, ...], list[str]] | None = None,
+) -> PostView:
+    facts, kinds = shared if shared is not None else entry_facts(entry, ctx)
+    options = entry.options.get(platform, _EMPTY)
     chosen = post_type(platform, options, kinds)
-    return PostView(entry, platform, options, chosen, ctx.table.for_post(platform, chosen), facts)
+    return PostView(
+        entry,
+        platform,
+        options,
+        chosen,
+        ctx.table.for_post(platform, chosen),
+        facts,
+        kinds,
+        caption_of(entry, platform, options, chosen),
+        title_of(entry, platform, options, chosen),
+    )
+
+
+_EMPTY: Mapping[str, Any] = {}

@@ -50,7 +50,6 @@ def counts(post: PostView) -> Iterator[Diagnostic]:
     """E301 media-required, E308/E309 counts, E310 media-mixed, E311 media-kind-not-allowed."""
     limits = post.limits
     n = len(post.entry.media) + (1 if post.entry.clip is not None else 0)
-    kinds = [k for k in post.kinds if k != "unknown"]
     kind_of_post = "" if post.post_type == "*" else f" {post.post_type}"
     if n == 0:
         if limits.media_required or limits.media_min > 0:
@@ -58,6 +57,7 @@ def counts(post: PostView) -> Iterator[Diagnostic]:
                 "E301", f"a {post.platform}{kind_of_post} post needs media", "add media: [...]"
             )
         return
+    kinds = [k for k in post.kinds if k != "unknown"]
     images, videos = kinds.count("image"), kinds.count("video")
     if limits.media_max is not None and n > limits.media_max:
         yield post.diag(

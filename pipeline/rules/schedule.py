@@ -41,6 +41,8 @@ def when(entry: Entry, ctx: CheckContext) -> Iterator[Diagnostic]:
             entry=entry.id,
         )
     ahead = at - ctx.now
+    if ahead > ctx.now_window and ahead <= ctx.max_ahead:
+        return  # the common case, decided with two comparisons
     if ahead <= timedelta(0):
         yield make(
             "E403",

@@ -53,7 +53,7 @@ class Limits:
     aspect_min: float | None = None  # width / height
     aspect_max: float | None = None
     required_options: tuple[str, ...] = ()
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -287,9 +287,14 @@ class RulesTable:
     def __init__(self, rows: tuple[Limits, ...] = ROWS) -> None:
         self.rows = rows
         self._by_key = {r.key: r for r in rows}
+        self._by_pair: dict[tuple[str, str], Limits] = {}
 
     def for_post(self, platform: str, post_type: str) -> Limits:
-        return self._by_key.get(f"{platform}.{post_type}") or self._by_key[platform]
+        found = self._by_pair.get((platform, post_type))
+        if found is None:
+            found = self._by_key.get(f"{platform}.{post_type}") or self._by_key[platform]
+            self._by_pair[(platform, post_type)] = found
+        return found
 
     def post_types(self, platform: str) -> list[str]:
         return [r.post_type for r in self.rows if r.platform == platform]
