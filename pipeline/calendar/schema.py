@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
-from types import MappingProxyType
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
