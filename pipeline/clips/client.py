@@ -36,6 +36,7 @@ from pipeline.clips.settings import ClipSettings
 from pipeline.clips.types import ClipJob, ClipPostAccepted, ClipPostRequest, Profiles
 
 USER_AGENT = "content-calendar-pipeline/0.1 (+httpx; clips)"
+MAX_WAIT = 60.0  # seconds: the longest Retry-After honoured within one call
 T = TypeVar("T")
 
 # Errors raised before a single byte of the request could leave.
@@ -170,10 +171,13 @@ class ClipClient:
         settings = self.settings
 
         def wait(state: RetryCallState) -> float:
-            exponential = settings.backoff * 2 ** (state.attempt_number - 1)
+            exponential = min(
+                settings.backoff * 2 ** (state.attempt_number - 1), settings.max_backoff
+            )
             exc = state.outcome.exception() if state.outcome else None
             asked = getattr(exc, "retry_after", None) or 0.0
-            return float(min(max(exponential, asked), max(settings.max_backoff, asked)))
+            # Retry-After is honoured up to a minute; a longer wait is left to a later run.
+            return float(min(max(exponential, asked), max(settings.max_backoff, MAX_WAIT)))
 
         retrying = Retrying(
             stop=stop_after_attempt(settings.attempts),

@@ -236,3 +236,11 @@ def test_settings_come_from_the_environment() -> None:
     assert "space é" not in str(caught.value)
     with pytest.raises(ClipConfigError, match="CLIP_SERVER_URL"):
         ClipSettings.from_env({"CLIP_SERVER_URL": "localhost:8000"})
+
+
+def test_a_long_retry_after_is_capped_at_a_minute() -> None:
+    recorder = Recorder([detail(503, "busy", **{"retry-after": "3600"}), ACCEPTED])
+    sleeps = Sleeps()
+    with mock_client(recorder, sleeps) as client:
+        client.post(REQUEST)
+    assert sleeps == [60.0]
