@@ -123,6 +123,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report: calendar grids, diagnostics, caps, figures",
+        description="Write an HTML report of the calendars (and the ledger's statuses and "
+        "figures when there is one) that opens offline in any browser. See docs/reports.md.",
+    )
+    _calendar_args(p)
+    p.add_argument(
+        "--ledger", metavar="DIR", help="results ledger (default: ledger/ at the project's top)"
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        default="report.html",
+        help="the HTML file to write (default report.html)",
+    )
+
+    p = commands.add_parser(
         "run",
         help="keep running: sync the calendar, track posts and figures, accept webhooks",
         description="A long-lived runner (APScheduler): publishes the calendar on an interval "

@@ -47,7 +47,7 @@ def fingerprint(entry: Entry, platform: str, media_digests: Mapping[str, str]) -
         "at": entry.at_utc.isoformat() if entry.at_utc else None,
         "text": entry.caption_for(platform),
         "title": entry.title,
-        "options": entry.options.get(platform, {}),
+        "options": dict(entry.options.get(platform, {})),
         "media": [media_digests.get(m.key, m.key) for m in entry.media],
         "clip": [entry.clip.job, entry.clip.index] if entry.clip else None,
     }

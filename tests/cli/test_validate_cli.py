@@ -189,3 +189,17 @@ def test_console_script_is_installed() -> None:
     pipeline = Path(sys.executable).with_name("pipeline")
     proc = subprocess.run([str(pipeline), "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("pipeline ")
+
+
+def test_report_writes_one_self_contained_file(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project, {"cal.yaml": BAD})
+    code, out, err = run(capsys, "report", "cal.yaml", "--now", NOW, "--output", "out.html")
+    assert (code, err) == (0, "")
+    assert out == "wrote out.html (2 entries, 1 diagnostics)\n"
+    html = (project / "out.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
+    assert "E107" in html and "http://" not in html.split("<body", 1)[0].replace(
+        "http://www.w3.org", ""
+    )

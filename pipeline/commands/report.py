@@ -1,0 +1,38 @@
+"""`pipeline report`: one self-contained HTML file (calendar grids, diagnostics, caps, figures)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+
+from pipeline.commands.common import EXIT_OK, UsageError, intervals, ledger_dir, load
+from pipeline.ledger import Ledger
+from pipeline.ledger.fileio import write_atomic
+from pipeline.plan import PlanOptions
+from pipeline.planning import build_plan
+from pipeline.report.html import render_html
+from pipeline.report.html_data import build_report_data
+
+
+def report_command(args: argparse.Namespace) -> int:
+    result = load(args)
+    directory = ledger_dir(args, result.config.root)
+    state = None
+    if os.path.exists(os.path.join(directory, "events.jsonl")):
+        state = Ledger(directory).state()
+    post_interval, media_interval = intervals(result)
+    plan = build_plan(
+        result,
+        state.posts if state else {},
+        PlanOptions(now=result.now, post_interval=post_interval, media_interval=media_interval),
+        skip_invalid=True,
+    ).plan
+    html = render_html(build_report_data(result, state, plan, datetime.now(UTC)))
+    try:
+        write_atomic(args.output, html.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--output {args.output}: {exc.strerror}") from None
+    counts = f"{len(result.entries)} entries, {len(result.diagnostics)} diagnostics"
+    print(f"wrote {args.output} ({counts})")
+    return EXIT_OK
