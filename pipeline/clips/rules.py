@@ -21,8 +21,7 @@ from pipeline.clips.errors import (
     ClipServerError,
     ClipUnauthorized,
 )
-from pipeline.clips.settings import KEY_VARIABLE
-from pipeline.clips.types import CLIP_PLATFORMS, ClipJob, Profiles
+from pipeline.clips.types import CLIP_PLATFORMS, KEY_VARIABLE, ClipJob, Profiles
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
 

@@ -16,12 +16,11 @@ from urllib.parse import urlsplit
 
 from pipeline.api.settings import Secret
 from pipeline.clips.errors import ClipConfigError
+from pipeline.clips.types import KEY_VARIABLE, URL_VARIABLE
 
 DEFAULT_URL: Final = "http://localhost:8000"
 #: The clip server's page: "Timeout: 120 seconds for the HTTP request".
 REQUEST_TIMEOUT: Final = 120.0
-URL_VARIABLE: Final = "CLIP_SERVER_URL"
-KEY_VARIABLE: Final = "UPLOAD_POST_API_KEY"
 
 # The key travels in the X-Upload-Post-Key header: printable ASCII without spaces, or httpx would
 # raise an error quoting the header (key included). Refused up front, without showing it.

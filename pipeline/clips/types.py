@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from pipeline.clips.errors import ClipApiError, ClipUnexpectedAnswer
 
+URL_VARIABLE: Final = "CLIP_SERVER_URL"
+KEY_VARIABLE: Final = "UPLOAD_POST_API_KEY"
 #: The networks the clip server's Upload-Post proxy posts to.
 CLIP_PLATFORMS: tuple[str, ...] = ("tiktok", "instagram", "youtube")
 #: Job statuses of a finished job (the server says "completed"; "finished"/"done" are tolerated).

@@ -164,3 +164,17 @@ def test_a_refused_or_missing_key_and_an_unreachable_server(sandbox: SandboxHand
         unreachable = online_problems(client, entries)
     assert {d.code for d in unreachable} == {"W501"}
     assert all(not d.is_error for d in unreachable)
+
+
+def test_the_pure_checks_load_no_http_client() -> None:
+    """The rules engine (pure core) may register them without importing the I/O layer."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeline.clips.rules, pipeline.clips.captions\n"
+        "print(sorted(m for m in ('httpx', 'pipeline.api', 'pipeline.clips.client') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
