@@ -56,7 +56,6 @@ _CODES: tuple[Code, ...] = (
     Code("E203", "too-many-hashtags", "More hashtags than the platform allows."),
     Code("E204", "title-required", "The platform needs a title."),
     Code("E205", "title-too-long", "The title is longer than the platform allows."),
-    Code("E206", "description-too-long", "A description option is longer than allowed."),
     Code("E207", "tags-too-long", "YouTube tags exceed 500 characters counted YouTube's way."),
     Code("E208", "link-too-long", "A link is longer than the platform allows."),
     # --- E3xx: media ---
@@ -104,9 +103,6 @@ _CODES: tuple[Code, ...] = (
         "W402", "allowance-refused", "Over the Free plan's monthly allowance: the API refuses it."
     ),
     Code("W403", "waiting-cap", "Beyond the 500 waiting scheduled posts: deferred to a later run."),
-    Code(
-        "W404", "submit-too-late", "Throttling would submit it after its time: it may go out late."
-    ),
     # --- E5xx/W5xx: clip posts (clip: {job, index}) through the clip server (docs/clips.md) ---
     Code(
         "E501",

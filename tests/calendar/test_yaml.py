@@ -176,3 +176,55 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
     (dup,) = result.diagnostics
     assert (dup.code, Path(dup.file).name, dup.line, dup.entry) == ("E106", "b.yaml", 2, "same")
     assert "a.yaml:2" in dup.message
+
+
+def test_missing_and_invalid_values(tmp_path: Path) -> None:
+    result = check(
+        tmp_path,
+        {
+            "cal.yaml": """
+            defaults: {timezone: UTC}
+            posts:
+              - id: no-platforms
+                at: 2026-12-01 09:00
+                account: "@b"
+                text: hi
+              - id: no-time
+                platform: x
+                account: "@b"
+                text: hi
+              - id: no-account
+                at: 2026-12-01 09:00
+                platforms: [x, linkedin]
+                account: {x: "@b"}
+                text: hi
+              - id: wrong-types
+                at: 2026-12-01 09:00
+                platform: x
+                account: [a, b]
+                text: [not, text]
+                media: {a: b}
+                captions: just text
+                clip: {job: j1, index: first}
+              - id: unused-block
+                at: 2026-12-01 09:00
+                platform: x
+                account: "@b"
+                text: hi
+                tiktok: {privacyLevel: SELF_ONLY}
+            """
+        },
+    )
+    assert found(result) == {
+        ("E103", 3),  # no platforms
+        ("E103", 7),  # no time
+        ("E110", 14),  # no account for linkedin: on the account line
+        ("E202", 16),  # wrong-types: its text is unusable and it has no media
+        ("E105", 19),  # account is a list
+        ("E110", 19),  # ... so X has no account
+        ("E105", 20),  # text is a list
+        ("E105", 21),  # media is a mapping
+        ("E105", 22),  # captions is text
+        ("E105", 23),  # clip index is not a number
+        ("W103", 29),  # a tiktok block on an X post
+    }

@@ -137,3 +137,13 @@ def test_unknown_options_and_values(rules: RuleRunner) -> None:
     assert "privacyLevel" in found["E108"].hint
     diags = rules(f"{AT}\nplatform: x\ntext: d\nx: {{whoCanReply: friends}}")
     assert codes(diags) == ["E109"]
+
+
+def test_a_title_the_api_would_refuse_is_an_error(rules: RuleRunner) -> None:
+    """With `title_cut: false` (a project that wants titles to fit), a long title is E205."""
+    from pipeline.rules.table import RulesTable
+
+    table = RulesTable().with_overrides({"youtube": {"title_cut": False}})
+    yt = f"{AT}\nplatform: youtube\nmedia: [v.mp4]\nyoutube: {{privacyStatus: public}}\ntext: d"
+    assert codes(rules(f"{yt}\ntitle: {'t' * 101}", {"v.mp4": VIDEO}, table=table)) == ["E205"]
+    assert codes(rules(f"{yt}\ntitle: {'t' * 100}", {"v.mp4": VIDEO}, table=table)) == []
