@@ -26,6 +26,7 @@ COMMANDS = {
     "status": ("status", "status_command"),
     "report": ("report", "report_command"),
     "run": ("run", "run_command"),
+    "resolve": ("resolve", "resolve_command"),
 }
 
 
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask the clip server about clip posts (profiles, jobs, clips, captions)",
+    )
 
     p = commands.add_parser(
         "plan",
@@ -204,6 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("debug", "info", "warning", "error"),
         help="default info",
     )
+
+    p = commands.add_parser(
+        "resolve",
+        help="settle a clip post whose outcome is unknown (after checking the dashboard)",
+        description="The clip server cannot be asked whether an upload arrived, so an unknown "
+        "clip post is never resent by itself. Look in the Upload-Post dashboard, then record "
+        "what you found.",
+    )
+    p.add_argument("identity", help="the post, as results.csv's identity column shows it")
+    p.add_argument("--ledger", metavar="DIR", default="ledger", help="the ledger (default ledger/)")
+    found = p.add_mutually_exclusive_group(required=True)
+    found.add_argument("--posted", action="store_true", help="it is in the dashboard")
+    found.add_argument("--resend", action="store_true", help="it is not: send it once more")
+    p.add_argument("--upload-id", metavar="ID", help="the upload's id, when you found it")
 
     sandbox_cli.add_parser(commands)
     return parser

@@ -208,7 +208,7 @@ def _apply_waiting_cap(
     room = opts.waiting_cap - waiting + freed
     result = []
     for step in steps:  # already in time order for calendar posts
-        if step.action == "create":
+        if step.action == "create" and step.post is not None and step.post.entry.clip is None:
             if room <= 0:
                 step = Step(
                     "defer",
@@ -252,8 +252,8 @@ def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecas
     ready_at: dict[int, float] = {}
     for index, step in enumerate(steps):
         post = step.post
-        if step.action not in ("create", "replace") or post is None:
-            continue
+        if step.action not in ("create", "replace") or post is None or post.entry.clip:
+            continue  # clip posts go to the clip server, outside the API's lanes
         ready = 0.0
         for ref in post.media:
             if ref.key in opts.imported_media:

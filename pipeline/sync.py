@@ -8,10 +8,15 @@ budget with tracking.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from pipeline.clips.client import ClipClient
+from pipeline.clips.errors import ClipConfigError
+from pipeline.clips.settings import ClipSettings
 from pipeline.config import load_config
 from pipeline.publish.run import Publisher, PublishOptions, RunSummary
 from pipeline.runner import SyncContext, SyncJob
@@ -51,9 +56,22 @@ def make_publish_sync(
                     f"calendar has {len(result.errors)} error(s): nothing changed "
                     "(already scheduled posts are left alone)"
                 )
-            summary: RunSummary = Publisher(
-                ctx.client, ctx.ledger, result, options, stop=ctx.stop, clock=clock
-            ).run()
+            with contextlib.ExitStack() as stack:
+                clips = None
+                if any(e.clip is not None for e in result.entries):
+                    try:
+                        clips = stack.enter_context(ClipClient(ClipSettings.from_env(os.environ)))
+                    except ClipConfigError as exc:
+                        log.error("clip posts held back: %s", exc, extra={"job": "sync"})
+                summary: RunSummary = Publisher(
+                    ctx.client,
+                    ctx.ledger,
+                    result,
+                    options,
+                    stop=ctx.stop,
+                    clock=clock,
+                    clip_client=clips,
+                ).run()
             for line in summary.failures[:20]:
                 log.warning(line, extra={"job": "sync", "outcome": "failed"})
             for problem in summary.problems:

@@ -380,6 +380,9 @@ def _resolve_accounts(
     return accounts
 
 
+_NO_DEFAULTS = Defaults()
+
+
 def _default_options(defaults: Defaults, platforms: tuple[str, ...]) -> Mapping[str, Any]:
     """The defaults' option blocks for these platforms, shared read-only by every post that
     adds none of its own (most posts): one mapping per platform set, not one per post."""
@@ -404,6 +407,9 @@ def _options(
     platforms: list[str],
     out: _Collector,
 ) -> Mapping[str, Any]:
+    if "clip" in fields or "clip_job" in fields:
+        # A clip post takes no option blocks: defaults meant for Status 200 posts do not apply.
+        defaults = _NO_DEFAULTS
     if not blocks:
         return _default_options(defaults, tuple(platforms))
     result = {p: dict(defaults.options[p]) for p in platforms if p in defaults.options}

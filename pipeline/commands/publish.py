@@ -22,6 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pipeline.api import ApiSettings, ConfigError, Status200Client
+from pipeline.clips.client import ClipClient
+from pipeline.clips.errors import ClipConfigError
+from pipeline.clips.settings import ClipSettings
 from pipeline.commands.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -112,6 +115,21 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+@contextmanager
+def _clip_client(result: object) -> Iterator[ClipClient | None]:
+    """The clip server's client, when the calendar has clip posts (docs/clips.md)."""
+    entries = getattr(result, "entries", [])
+    if not any(e.clip is not None for e in entries):
+        yield None
+        return
+    try:
+        settings = ClipSettings.from_env(os.environ)
+    except ClipConfigError as exc:
+        raise UsageError(str(exc)) from None
+    with ClipClient(settings) as client:
+        yield client
+
+
 def _settings() -> ApiSettings:
     try:
         settings = ApiSettings.from_env(os.environ)
@@ -167,7 +185,7 @@ def publish_command(args: argparse.Namespace) -> int:
                 sys.stderr.write(
                     render_text(result.diagnostics, result.summary(), color=color(sys.stderr))
                 )
-            with Status200Client(settings) as client:
+            with Status200Client(settings) as client, _clip_client(result) as clips:
                 publisher = Publisher(
                     client,
                     ledger,
@@ -178,6 +196,7 @@ def publish_command(args: argparse.Namespace) -> int:
                     else LineProgress(args.quiet or args.json),
                     stop=stop,
                     clock=_clock(result.now),  # type: ignore[arg-type]
+                    clip_client=clips,
                 )
                 asks = interactive and not args.yes and not args.dry_run
                 if asks and not _confirm(publisher, console, directory):

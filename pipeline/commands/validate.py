@@ -3,16 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
 
-from pipeline.commands.common import EXIT_OK, EXIT_PROBLEMS, append_step_summary, color, load
+from pipeline.clips.client import ClipClient
+from pipeline.clips.errors import ClipConfigError
+from pipeline.clips.rules import online_problems
+from pipeline.clips.settings import ClipSettings
+from pipeline.commands.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    UsageError,
+    append_step_summary,
+    color,
+    load,
+)
+from pipeline.model import Diagnostic
 from pipeline.report import render_github, render_json, render_markdown, render_text
+from pipeline.validation import ValidationResult
+
+
+def _online(result: ValidationResult) -> ValidationResult:
+    """`--online`: what only the clip server can tell (profiles, jobs, clips, AI captions)."""
+    clip_entries = [e for e in result.entries if e.clip is not None]
+    if not clip_entries:
+        return result
+    try:
+        settings = ClipSettings.from_env(os.environ)
+    except ClipConfigError as exc:
+        raise UsageError(str(exc)) from None
+    with ClipClient(settings) as client:
+        found = online_problems(client, clip_entries)
+    diagnostics = sorted([*result.diagnostics, *found], key=Diagnostic.sort_key)
+    return dataclasses.replace(result, diagnostics=diagnostics)
 
 
 def validate_command(args: argparse.Namespace) -> int:
     result = load(args)
+    if args.online:
+        result = _online(result)
     summary = result.summary()
     fmt = args.format
     if fmt == "auto":

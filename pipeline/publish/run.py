@@ -31,6 +31,9 @@ from urllib.parse import quote
 
 from pipeline import __version__
 from pipeline.api import ApiError, Status200Client, Status200Error
+from pipeline.clips.client import ClipClient
+from pipeline.clips.run import publish_clip_steps
+from pipeline.clips.unknown import is_clip_post
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.events import (
     PostCancelIntent,
@@ -137,8 +140,11 @@ class Publisher:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         clock: Callable[[], datetime] = now_utc,
+        clip_client: ClipClient | None = None,
     ) -> None:
+        """`clip_client`: the clip server, for entries with `clip:` (docs/clips.md)."""
         self.client, self.ledger, self.result, self.opts = client, ledger, result, options
+        self.clip_client = clip_client
         self.progress = progress or SilentProgress()
         self.stop = stop or threading.Event()
         self.clock = clock
@@ -147,6 +153,7 @@ class Publisher:
         self._lock = threading.Lock()
         self._preflight = Preflight()
         self._media_lane: MediaLane | None = None
+        self._clip_ids: set[str] = set()
         self._refs: dict[str, list[MediaItem]] = {}
         self._kinds: dict[str, list[str]] = {}
 
@@ -259,9 +266,17 @@ class Publisher:
             write_views(self.ledger)
         return self.summary
 
+    def _is_clip(self, step: Step, state: LedgerState) -> bool:
+        """Clip posts go through the clip server; none of the Status 200 steps apply to them."""
+        if step.post is not None and step.post.entry.clip is not None:
+            return True
+        return is_clip_post(state, step.identity)
+
     def _execute(self, plan: Plan, state: LedgerState) -> None:
-        sends_steps = plan.sends
-        reconcile_steps = plan.of("reconcile")
+        clip_steps = [s for s in plan.steps if self._is_clip(s, state)]
+        self._clip_ids = {s.identity for s in clip_steps}
+        sends_steps = [s for s in plan.sends if s.identity not in self._clip_ids]
+        reconcile_steps = [s for s in plan.of("reconcile") if s.identity not in self._clip_ids]
         posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
         self.progress.start(len(sends_steps) + len(reconcile_steps))
         self._preflight = run_preflight(self.client, posts) if posts else Preflight()
@@ -281,6 +296,34 @@ class Publisher:
         self._defer(plan, state)
         self._send_all(sends)
         self._settle_unknowns()
+        if clip_steps:
+            self._clips(clip_steps)
+
+    def _clips(self, steps: list[Step]) -> None:
+        creates = [s for s in steps if s.action == "create"]
+        if self.clip_client is None:
+            for step in creates:
+                self._count(
+                    "held",
+                    f"{step.identity}: held back: clip posts need "
+                    "UPLOAD_POST_API_KEY (and CLIP_SERVER_URL)",
+                    failure=True,
+                )
+            return
+        outcome = publish_clip_steps(
+            self.clip_client,
+            self.ledger,
+            self.run_id,
+            steps,
+            self.clock(),
+            late_grace=self.opts.late_grace,
+        )
+        for line in outcome.lines:
+            self.progress.advance(line)
+        with self._lock:
+            self.summary.counts.update(outcome.counts)
+            self.summary.failures.extend(outcome.failures)
+            self.summary.problems.extend(outcome.problems)
 
     # --- reconcile -------------------------------------------------------------------------------
 
@@ -388,9 +431,13 @@ class Publisher:
     def _cancels(self, plan: Plan) -> list[Send]:
         sends = []
         for step in plan.of("cancel"):
+            if step.identity in self._clip_ids:
+                continue  # the clip server cannot cancel an upload
             if step.recorded is not None and self._cancel(step.recorded, "prune"):
                 self._count("cancelled", f"cancelled {step.identity} (removed from the calendar)")
         for step in plan.of("replace"):
+            if step.identity in self._clip_ids:
+                continue
             rec, post = step.recorded, step.post
             if rec is None or post is None or post.identity in self._preflight.blocked:
                 continue
@@ -608,7 +655,11 @@ class Publisher:
             if self.stop.is_set():
                 return
             state = self.ledger.state()
-            unknown = [r for r in state.posts.values() if r.status == "unknown"]
+            unknown = [
+                r
+                for r in state.posts.values()
+                if r.status == "unknown" and not is_clip_post(state, r.identity)
+            ]
             if not unknown:
                 return
             self.summary.counts["unknown"] = 0
@@ -639,7 +690,11 @@ class Publisher:
                 )
             self._send_all(sends)
         state = self.ledger.state()
-        left = [r.identity for r in state.posts.values() if r.status == "unknown"]
+        left = [
+            r.identity
+            for r in state.posts.values()
+            if r.status == "unknown" and not is_clip_post(state, r.identity)
+        ]
         self.summary.counts["unknown"] = len(left)
         for identity in left:
             self.summary.failures.append(f"still unknown: {identity} (the next run reconciles it)")
@@ -657,6 +712,12 @@ class Publisher:
         for step in steps:
             post = step.post
             if post is None or self.stop.is_set():
+                continue
+            if post.entry.clip is not None:
+                self.progress.note(
+                    f"{post.identity}: the clip server has no dry run; "
+                    "`pipeline validate --online` checks clip posts"
+                )
                 continue
             items, problem = self._media_items(post)
             if problem:

@@ -23,6 +23,7 @@ ROWS = (
     ("held", "held back by the account check (profile, connection, options)"),
     ("unknown", "no answer; reconciled by the next run"),
     ("published", "published at once (its time had come)"),
+    ("submitted", "clip posts sent to the clip server (final state: Upload-Post)"),
     ("processing", "accepted, still being processed"),
     ("cancelled", "cancelled (removed from the calendar, --prune)"),
     ("reconciled", "found on the service after an unknown outcome"),

@@ -40,11 +40,22 @@ class Check:
         return (self.func.__doc__ or "").strip()
 
 
-#: Checks of an entry as a whole (its time, its files).
+def _clip(entry: Entry, ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E5xx/W5xx: a clip post's platforms (tiktok, instagram, youtube), media and captions."""
+    # Imported here: pipeline.clips.rules itself imports this package's codes.
+    from pipeline.clips.rules import check_entry
+
+    return check_entry(entry, ctx)
+
+
+#: Checks of an entry as a whole (its time, its files; a clip post's platforms and captions).
 ENTRY_CHECKS: tuple[Check, ...] = (
     Check("schedule", schedule.when),
     Check("media-files", media.files),
+    Check("clip", _clip),
 )
+#: A clip post goes through the clip server: the Status 200 platform rules do not apply to it.
+CLIP_ENTRY_CHECKS: tuple[Check, ...] = (ENTRY_CHECKS[0], ENTRY_CHECKS[2])
 #: Checks of an entry on one platform.
 POST_CHECKS: tuple[Check, ...] = (
     Check("caption", text.caption),
@@ -95,7 +106,11 @@ def check_each(entries: Iterable[Entry], ctx: CheckContext) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     applicable: dict[tuple[int, str], tuple[Check, ...]] = {}  # this call's table rows stay alive
     for entry in entries:
-        for check in ENTRY_CHECKS:
+        if entry.clip is not None:
+            for check in CLIP_ENTRY_CHECKS:
+                found.extend(check.func(entry, ctx))
+            continue
+        for check in ENTRY_CHECKS[:2]:
             found.extend(check.func(entry, ctx))
         shared = entry_facts(entry, ctx)
         for platform in entry.platforms:

@@ -24,7 +24,7 @@ def slots(entries: list[Entry], ctx: CheckContext) -> list[Slot]:
     found = [
         (e.at_utc, e, p, e.accounts.get(p, ""))
         for e in entries
-        if e.at_utc is not None and e.at_utc > ctx.now
+        if e.at_utc is not None and e.at_utc > ctx.now and e.clip is None
         for p in e.platforms
     ]
     found.sort(key=lambda s: (s[0], str(s[1].source), s[2]))

@@ -73,7 +73,7 @@ class Rig:
     def now(self) -> datetime:
         return datetime.fromisoformat(self.sandbox.now().replace("Z", "+00:00"))
 
-    def publish(self, **options: Any) -> RunSummary:
+    def publish(self, clip_client: Any = None, **options: Any) -> RunSummary:
         now = self.now()
         offset = now - datetime.now(UTC)
         paths = [str(self.root / "schedules")]
@@ -84,7 +84,12 @@ class Rig:
         opts = PublishOptions(post_interval=20 * SCALE, media_interval=20 * SCALE, **options)
         with ledger.lock("test"), Status200Client(self.settings()) as client:
             return Publisher(
-                client, ledger, result, opts, clock=lambda: datetime.now(UTC) + offset
+                client,
+                ledger,
+                result,
+                opts,
+                clock=lambda: datetime.now(UTC) + offset,
+                clip_client=clip_client,
             ).run()
 
     def state(self) -> Any:

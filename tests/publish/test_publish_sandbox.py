@@ -220,3 +220,40 @@ def test_refusals_are_failed_and_only_resent_when_asked(tmp_path) -> None:
         retried = rig.publish(retry_failed=True)
         assert retried.counts["failed"] == 1 and posts_requests() == before + 1
         assert rig.state().posts["p0/x"].generation == 1  # a fresh key for the retry
+
+
+def test_clip_posts_go_through_the_clip_server_once(rig: Rig) -> None:
+    """A calendar mixing Status 200 posts and a clip post for three networks."""
+    from pipeline.clips.client import ClipClient
+    from pipeline.clips.settings import ClipSettings
+    from pipeline.sandbox.clipconfig import DEMO_JOB
+
+    clip = (
+        f"  - {{id: clip0, at: '2026-12-05 18:00', platforms: [tiktok, instagram, youtube], "
+        f"account: '@acme', clip: {{job: '{DEMO_JOB}', index: 1}}}}\n"
+    )
+    rig.write(calendar(2) + clip)
+    settings = ClipSettings.from_env(
+        {
+            "CLIP_SERVER_URL": rig.sandbox.clip_url,
+            "UPLOAD_POST_API_KEY": str(rig.sandbox.upload_post_key),
+        }
+    )
+    with ClipClient(settings) as clips:
+        first = rig.publish(clip_client=clips)
+        assert first.exit_code == 0, first.failures
+        assert (first.counts["created"], first.counts["submitted"]) == (2, 3)
+        again = rig.publish(clip_client=clips)
+        assert again.counts["submitted"] == 0 and again.counts["unchanged"] == 5
+    uploads = rig.sandbox.clip_posts()
+    assert len(uploads) == 1 and sorted(uploads[0]["platforms"]) == [
+        "instagram",
+        "tiktok",
+        "youtube",
+    ]
+    states = rig.state().posts
+    assert {states[f"clip0/{p}"].status for p in ("tiktok", "instagram", "youtube")} == {
+        "processing"
+    }
+    assert len({states[f"clip0/{p}"].post_id for p in ("tiktok", "instagram", "youtube")}) == 1
+    assert str(rig.sandbox.upload_post_key) not in (rig.ledger_dir / "events.jsonl").read_text()
