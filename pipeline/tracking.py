@@ -34,6 +34,7 @@ from typing import Final
 
 from pipeline.api import PostItem, ScheduledPostItem, Status200Client, Status200Error
 from pipeline.api.read_types import ListedItem
+from pipeline.clips.unknown import is_clip_post
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.events import PostStatusSeen
 from pipeline.ledger.records import DONE_STATUSES, WAITING_STATUSES
@@ -184,11 +185,14 @@ def is_news(post: LedgerPost, history_post_id: str | None, seen: Observation) ->
 
 
 def tracked_posts(state: LedgerState) -> dict[str, LedgerPost]:
-    """Posts tracking works on: at the service (an id known), not finished."""
+    """Posts tracking works on: at the service (an id known), not finished. Clip posts went to
+    the clip server, which GET /posts never lists: their final state is in Upload-Post."""
     out = {}
     for identity, post in state.posts.items():
         detail = state.details.get(identity)
         history_id = detail.history_post_id if detail else None
+        if is_clip_post(state, identity):
+            continue
         if post.status in TRACKED_STATUSES and (post.scheduled_post_id or history_id):
             out[identity] = post
     return out
