@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.calendar import LoadResult, load_calendars
-from pipeline.calendar.schema import SchemaContext
+from pipeline.calendar import build_entries, duplicate_ids, read_calendars
+from pipeline.calendar.raw import RawCalendar, RawRecord
+from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
 from pipeline.config import ProjectConfig
 from pipeline.media_probe import MediaProbe
 from pipeline.model import Diagnostic, Entry, LedgerPost
 from pipeline.plan import identity
-from pipeline.rules import check_calendar, check_each
+from pipeline.rules import check_each, forecast
 from pipeline.rules.context import CheckContext, MediaFacts
+from pipeline.rules.forecast import Slot, entry_slots, slot_order
 
 #: "Too late" codes that do not apply to posts the service already has.
 _PAST_CODES = frozenset({"E403", "E404"})
@@ -39,6 +41,8 @@ class ValidationResult:
     now: datetime
     media: dict[str, MediaFacts] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    entry_count: int | None = None  # set when `entries` was not kept (see `validate`)
+    post_count: int | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -56,8 +60,10 @@ class ValidationResult:
         codes = Counter(d.code for d in self.diagnostics)
         return {
             "files": len(self.files),
-            "entries": len(self.entries),
-            "posts": sum(len(e.platforms) for e in self.entries),
+            "entries": self.entry_count if self.entry_count is not None else len(self.entries),
+            "posts": self.post_count
+            if self.post_count is not None
+            else sum(len(e.platforms) for e in self.entries),
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "by_code": dict(sorted(codes.items())),
@@ -67,32 +73,79 @@ class ValidationResult:
 
 #: Below this many entries a second process costs more than it saves.
 PARALLEL_MIN_ENTRIES = 20_000
-_FORKED: tuple[Sequence[Entry], CheckContext] | None = None
+
+Item = tuple[RawCalendar, Defaults, RawRecord]
 
 
-def _check_forked_half() -> list[Diagnostic]:
+@dataclass(slots=True)
+class _Part:
+    """Checking one slice of the records, in plain values (it may come back from a child)."""
+
+    build: list[Diagnostic] = field(default_factory=list)  # from reading the fields
+    checks: list[Diagnostic] = field(default_factory=list)  # from the rules
+    keys: list[tuple[str | None, str, int, int]] = field(default_factory=list)  # id, file, line, n
+    slots: list[Slot] = field(default_factory=list)  # future posts, for the forecasts
+    sent: set[tuple[str, int]] = field(default_factory=set)  # entries the service already has
+
+
+def _check_part(
+    items: Sequence[Item],
+    project_root: str,
+    ctx: CheckContext,
+    recorded: Mapping[str, LedgerPost] | None,
+) -> tuple[list[Entry], _Part]:
+    entries, build = build_entries(items, project_root)
+    part = _Part(build=build, checks=check_each(entries, ctx))
+    for e in entries:
+        part.keys.append((e.id, e.source.file, e.source.line, len(e.platforms)))
+        part.slots.extend(entry_slots(e, ctx.now))
+        if recorded and _already_sent(e, recorded):
+            part.sent.add((e.source.file, e.source.line))
+    return entries, part
+
+
+_FORKED: tuple[Sequence[Item], str, CheckContext, Mapping[str, LedgerPost] | None] | None = None
+
+
+def _check_forked_half() -> _Part:
     assert _FORKED is not None  # set by the parent just before the fork
-    entries, ctx = _FORKED
-    return check_each(entries[len(entries) // 2 :], ctx)
+    items, root, ctx, recorded = _FORKED
+    return _check_part(items[len(items) // 2 :], root, ctx, recorded)[1]
 
 
-def check_each_in_parallel(
-    entries: Sequence[Entry], ctx: CheckContext, workers: int
-) -> list[Diagnostic]:
-    """Per-entry checks on two cores: a forked child takes the second half (it inherits the
-    entries; only its diagnostics travel back), the parent the first. Same result as
-    `check_each(entries, ctx)`, in the same order."""
+def _check_in_two_processes(
+    items: Sequence[Item], root: str, ctx: CheckContext, recorded: Mapping[str, LedgerPost] | None
+) -> list[_Part]:
+    """The first half here, the second in a forked child that inherits the records and sends
+    back only plain values; the entries themselves are not kept (see `keep_entries`)."""
     global _FORKED
-    if workers < 2 or len(entries) < PARALLEL_MIN_ENTRIES or sys.platform != "linux":
-        return check_each(entries, ctx)
-    _FORKED = (entries, ctx)
+    _FORKED = (items, root, ctx, recorded)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             theirs = pool.apply_async(_check_forked_half)
-            mine = check_each(entries[: len(entries) // 2], ctx)
-            return [*mine, *theirs.get()]
+            mine = _check_part(items[: len(items) // 2], root, ctx, recorded)[1]
+            return [mine, theirs.get()]
     finally:
         _FORKED = None
+
+
+def _probe_records(items: Sequence[Item], root: str, probe: MediaProbe) -> dict[str, MediaFacts]:
+    """Each distinct local file the records name, inspected once, before the slices split."""
+    facts: dict[str, MediaFacts] = {}
+    for calendar, _, record in items:
+        raw = record.fields.get("media")
+        if raw is None or isinstance(raw, dict | bool):
+            continue
+        try:
+            refs, _ = media_refs(
+                tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
+            )
+        except TypeError:
+            continue
+        for ref in refs:
+            if ref.kind == "file" and ref.path and ref.key not in facts:
+                facts[ref.key] = probe.probe(ref.path)
+    return facts
 
 
 @contextlib.contextmanager
@@ -106,16 +159,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def probe_media(entries: Sequence[Entry], probe: MediaProbe) -> dict[str, MediaFacts]:
-    """Each distinct local file is inspected once, however many posts use it."""
-    facts: dict[str, MediaFacts] = {}
-    for entry in entries:
-        for ref in entry.media:
-            if ref.kind == "file" and ref.path and ref.key not in facts:
-                facts[ref.key] = probe.probe(ref.path)
-    return facts
 
 
 def _already_sent(entry: Entry, recorded: Mapping[str, LedgerPost]) -> bool:
@@ -136,10 +179,13 @@ def validate(
     recorded: Mapping[str, LedgerPost] | None = None,
     *,
     workers: int = 1,
+    keep_entries: bool = True,
 ) -> ValidationResult:
     """`recorded`: the ledger's posts, when there is one; entries already sent may be past.
-    `workers` > 1 checks big calendars in forked processes: only for a process with no other
-    threads (the CLI's one-shot commands), never inside the runner."""
+
+    `workers` > 1 with `keep_entries=False` (`pipeline validate`, which only reports) checks a
+    big calendar in two processes: the result then has the diagnostics and the counts but no
+    entries. Forking is only for a process with no other threads, never inside the runner."""
     ctx = SchemaContext(
         project_root=config.root,
         timezone=config.timezone,
@@ -147,20 +193,41 @@ def validate(
         defaults=config.defaults,
         config_file=os.path.relpath(config.path) if config.path else "pipeline.yaml",
     )
+    probe = probe or MediaProbe()
     with gc_paused():
-        loaded: LoadResult = load_calendars(paths, ctx)
-        media = probe_media(loaded.entries, probe or MediaProbe())
+        read = read_calendars(paths, ctx)
+        items = read.records()
+        lean = (
+            not keep_entries
+            and workers > 1
+            and len(items) >= PARALLEL_MIN_ENTRIES
+            and sys.platform == "linux"
+        )
+        media = _probe_records(items, config.root, probe)
         check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
+        entries: list[Entry] = []
+        if lean:
+            parts = _check_in_two_processes(items, config.root, check_ctx, recorded)
+        else:
+            entries, part = _check_part(items, config.root, check_ctx, recorded)
+            parts = [part]
+        keys = [k for p in parts for k in p.keys]
+        duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys)
+        dropped = {(d.file, d.line) for d in duplicates}
+        sent = set().union(*(p.sent for p in parts))
+        planned = sorted(
+            (s for p in parts for s in p.slots if (s[1], s[2]) not in dropped), key=slot_order
+        )
         diagnostics = [
             *config.diagnostics,
-            *loaded.diagnostics,
-            *check_each_in_parallel(loaded.entries, check_ctx, workers),
-            *check_calendar(loaded.entries, check_ctx),
+            *read.diagnostics,
+            *(d for p in parts for d in p.build),
+            *duplicates,
+            *(d for p in parts for d in p.checks if (d.file, d.line) not in dropped),
+            *forecast.allowance(planned, check_ctx),
+            *forecast.waiting_cap(planned, check_ctx),
         ]
-    if recorded:
-        sent = {
-            (e.source.file, e.source.line) for e in loaded.entries if _already_sent(e, recorded)
-        }
+    if sent:
         diagnostics = [
             d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)
         ]
@@ -171,6 +238,16 @@ def validate(
             "plan allowance not checked: no plan: in pipeline.yaml "
             "(e.g. plan: {tier: beginner, daily: 20})"
         )
+    kept = [e for e in entries if (e.source.file, e.source.line) not in dropped]
+    counted = [k for k in keys if (k[1], k[2]) not in dropped]
     return ValidationResult(
-        loaded.entries, diagnostics, loaded.files, config, now, media, tuple(notes)
+        kept,
+        diagnostics,
+        read.files,
+        config,
+        now,
+        media,
+        tuple(notes),
+        entry_count=len(counted),
+        post_count=sum(k[3] for k in counted),
     )

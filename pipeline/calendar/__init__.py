@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.calendar.csv_source import read_csv
-from pipeline.calendar.raw import RawCalendar
+from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
 from pipeline.calendar.yaml_source import read_yaml
 from pipeline.model import Diagnostic, Entry
@@ -115,8 +115,19 @@ def read_calendar(path: str) -> RawCalendar:
     return read_yaml(shown, directory, text)
 
 
-def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
-    """Every calendar under `paths` -> entries; ids must be unique across all of them."""
+@dataclass(frozen=True, slots=True)
+class ReadCalendars:
+    """Every calendar file read and parsed, with its defaults checked, before any entry is built."""
+
+    files: list[str]
+    calendars: list[tuple[RawCalendar, Defaults]]
+    diagnostics: list[Diagnostic]
+
+    def records(self) -> list[tuple[RawCalendar, Defaults, RawRecord]]:
+        return [(c, d, r) for c, d in self.calendars for r in c.records]
+
+
+def read_calendars(paths: Iterable[str], ctx: SchemaContext) -> ReadCalendars:
     files = discover(paths)
     project, diagnostics = prepare_defaults(
         ctx.defaults,
@@ -125,8 +136,7 @@ def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
         line=0,
         date_format=ctx.date_format,
     )
-    entries: list[Entry] = []
-    first_seen: dict[str, str] = {}
+    calendars = []
     for path in files:
         calendar = read_calendar(path)
         diagnostics.extend(calendar.diagnostics)
@@ -138,24 +148,53 @@ def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
             date_format=calendar.date_format,
         )
         diagnostics.extend(problems)
-        for record in calendar.records:
-            entry, problems = build_entry(record, defaults, calendar.directory, ctx.project_root)
-            diagnostics.extend(problems)
-            if entry is None:
-                continue
-            if entry.id is not None:
-                if entry.id in first_seen:
-                    diagnostics.append(
-                        make(
-                            "E106",
-                            entry.source.file,
-                            entry.source.line,
-                            f"id {entry.id!r} is already used at {first_seen[entry.id]}",
-                            hint="ids identify posts across runs; give each post its own",
-                            entry=entry.id,
-                        )
-                    )
-                    continue
-                first_seen[entry.id] = str(entry.source)
+        calendars.append((calendar, defaults))
+    return ReadCalendars([display_path(f) for f in files], calendars, diagnostics)
+
+
+def build_entries(
+    items: Iterable[tuple[RawCalendar, Defaults, RawRecord]], project_root: str
+) -> tuple[list[Entry], list[Diagnostic]]:
+    """Entries for any slice of the records, in order (ids are checked across slices later)."""
+    entries: list[Entry] = []
+    diagnostics: list[Diagnostic] = []
+    for calendar, defaults, record in items:
+        entry, problems = build_entry(record, defaults, calendar.directory, project_root)
+        diagnostics.extend(problems)
+        if entry is not None:
             entries.append(entry)
-    return LoadResult(entries, diagnostics, [display_path(f) for f in files])
+    return entries, diagnostics
+
+
+def duplicate_ids(entries: Iterable[tuple[str | None, str, int]]) -> list[Diagnostic]:
+    """E106 for every (id, file, line) whose id was used before, in calendar order."""
+    first_seen: dict[str, str] = {}
+    found = []
+    for entry_id, file, line in entries:
+        if entry_id is None:
+            continue
+        if entry_id in first_seen:
+            found.append(
+                make(
+                    "E106",
+                    file,
+                    line,
+                    f"id {entry_id!r} is already used at {first_seen[entry_id]}",
+                    hint="ids identify posts across runs; give each post its own",
+                    entry=entry_id,
+                )
+            )
+        else:
+            first_seen[entry_id] = f"{file}:{line}"
+    return found
+
+
+def load_calendars(paths: Iterable[str], ctx: SchemaContext) -> LoadResult:
+    """Every calendar under `paths` -> entries; ids must be unique across all of them (a
+    second use of an id is reported and that entry left out)."""
+    read = read_calendars(paths, ctx)
+    entries, problems = build_entries(read.records(), ctx.project_root)
+    duplicates = duplicate_ids((e.id, e.source.file, e.source.line) for e in entries)
+    dropped = {(d.file, d.line) for d in duplicates}
+    kept = [e for e in entries if (e.source.file, e.source.line) not in dropped]
+    return LoadResult(kept, [*read.diagnostics, *problems, *duplicates], read.files)

@@ -530,7 +530,7 @@ def _media(
         return ()
     key = tuple(raw) if isinstance(raw, list) else raw
     try:
-        refs, problems = _media_refs(key, directory, project_root)
+        refs, problems = media_refs(key, directory, project_root)
     except TypeError:  # an unhashable item (a mapping in the list)
         out.add("E105", "media must be a path, a URL, or a list of them", key="media")
         return ()
@@ -540,7 +540,7 @@ def _media(
 
 
 @functools.lru_cache(maxsize=8192)
-def _media_refs(
+def media_refs(
     raw: Any, directory: str, project_root: str
 ) -> tuple[tuple[MediaRef, ...], tuple[tuple[str, str, str], ...]]:
     """Media references and (code, message, hint) problems; cached, as calendars reuse files."""

@@ -47,7 +47,7 @@ def ledger_dir(args: argparse.Namespace, root: str) -> str:
     return str(getattr(args, "ledger", None) or os.path.join(root, "ledger"))
 
 
-def load(args: argparse.Namespace) -> ValidationResult:
+def load(args: argparse.Namespace, *, keep_entries: bool = True) -> ValidationResult:
     """Validate the calendars named on the command line, knowing what the ledger already sent."""
     now = parse_now(args.now)
     if args.config and not os.path.isfile(args.config):
@@ -60,6 +60,7 @@ def load(args: argparse.Namespace) -> ValidationResult:
             now,
             recorded=read_ledger(ledger_dir(args, config.root)),
             workers=min(os.cpu_count() or 1, 2),  # one-shot commands: no other threads yet
+            keep_entries=keep_entries,
         )
     except MissingPath as exc:
         raise UsageError(f"{exc.args[0]}: no such file or directory") from None

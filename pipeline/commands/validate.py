@@ -41,7 +41,7 @@ def _online(result: ValidationResult) -> ValidationResult:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    result = load(args)
+    result = load(args, keep_entries=args.online)  # reporting alone needs no entries
     if args.online:
         result = _online(result)
     summary = result.summary()

@@ -16,32 +16,35 @@ from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext
 
-Slot = tuple[datetime, Entry, str, str]  # (UTC time, entry, platform, account)
+#: One future post, as the forecasts need it: (UTC time, file, line, entry id, platform, account).
+#: Plain values, so a slice of a calendar checked in another process can send its slots back.
+Slot = tuple[datetime, str, int, str | None, str, str]
+
+
+def entry_slots(entry: Entry, now: datetime) -> list[Slot]:
+    at = entry.at_utc
+    if at is None or at <= now or entry.clip is not None:
+        return []
+    src = entry.source
+    return [
+        (at, src.file, src.line, entry.id, p, entry.accounts.get(p, "")) for p in entry.platforms
+    ]
 
 
 def slots(entries: list[Entry], ctx: CheckContext) -> list[Slot]:
     """Every future planned post, in time order."""
-    found = [
-        (e.at_utc, e, p, e.accounts.get(p, ""))
-        for e in entries
-        if e.at_utc is not None and e.at_utc > ctx.now and e.clip is None
-        for p in e.platforms
-    ]
-    found.sort(key=lambda s: (s[0], str(s[1].source), s[2]))
+    found = [slot for e in entries for slot in entry_slots(e, ctx.now)]
+    found.sort(key=slot_order)
     return found
 
 
+def slot_order(slot: Slot) -> tuple[datetime, str, int, str]:
+    return (slot[0], slot[1], slot[2], slot[4])
+
+
 def _diag(code: str, slot: Slot, message: str, hint: str) -> Diagnostic:
-    _, entry, platform, _ = slot
-    return make(
-        code,
-        entry.source.file,
-        entry.source.line,
-        message,
-        hint=hint,
-        entry=entry.id,
-        platform=platform,
-    )
+    _, file, line, entry_id, platform, _ = slot
+    return make(code, file, line, message, hint=hint, entry=entry_id, platform=platform)
 
 
 def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -51,7 +54,7 @@ def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
         return
     used: dict[tuple[str, date], int] = defaultdict(int)
     for slot in planned:
-        at, _, _, account = slot
+        at, account = slot[0], slot[5]
         if plan.daily is not None:
             key = (account, at.date())
             used[key] += 1
@@ -92,7 +95,7 @@ def waiting_cap(
     first, last = beyond[0], beyond[-1]
 
     def name(slot: Slot) -> str:
-        return slot[1].id or str(slot[1].source)
+        return slot[3] or f"{slot[1]}:{slot[2]}"
 
     yield _diag(
         "W403",

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pipeline.sandbox.app import create_app
-from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.config import DEMO_KEY, ConfigError, SandboxConfig, demo_config, load_config
-from pipeline.sandbox.engine import Sandbox
-from pipeline.sandbox.faults import FaultSpecError
-from pipeline.sandbox.server import bind, serve, url_of
 from pipeline.sandbox.throttles import MEDIA_SECONDS, POST_SECONDS, READ_WINDOW_SECONDS
+
+if TYPE_CHECKING:
+    from pipeline.sandbox.config import SandboxConfig
+
+# The server's modules (starlette, uvicorn, the engine) are imported by `run`, not here: every
+# `pipeline` command builds this parser, and `pipeline validate` should not pay for a server.
 
 DEFAULT_PORT = 8200
 
@@ -112,10 +112,19 @@ def _exports(
 
 
 def _config(path: str | None) -> SandboxConfig:
+    from pipeline.sandbox.config import demo_config, load_config
+
     return load_config(path) if path else demo_config()
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from pipeline.sandbox.app import create_app
+    from pipeline.sandbox.clock import parse_iso
+    from pipeline.sandbox.config import DEMO_KEY, ConfigError
+    from pipeline.sandbox.engine import Sandbox
+    from pipeline.sandbox.faults import FaultSpecError
+    from pipeline.sandbox.server import bind, serve, url_of
+
     out = out or sys.stdout
     err = err or sys.stderr
     try:
