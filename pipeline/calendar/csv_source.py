@@ -14,27 +14,15 @@ import io
 from typing import Any
 
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
+from pipeline.calendar.schema import POST_KEYS
 from pipeline.model import PLATFORMS, Diagnostic
 from pipeline.rules.codes import make
 from pipeline.rules.options import did_you_mean
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
-SIMPLE_COLUMNS = (
-    "id",
-    "at",
-    "date",
-    "time",
-    "timezone",
-    "platforms",
-    "platform",
-    "account",
-    "text",
-    "media",
-    "title",
-    "clip_job",
-    "clip_index",
-)
+#: Columns holding one value: the schema's post fields that are not nested blocks.
+SIMPLE_COLUMNS = tuple(k for k in POST_KEYS if k not in PLATFORMS and k not in ("captions", "clip"))
 DOTTED_PREFIXES = ("captions", "account", *PLATFORMS)
 DIRECTIVES = ("date_format", "timezone", "account")
 IGNORED = ("notes", "note", "comment", "comments")

@@ -33,9 +33,9 @@ from pipeline.clips.errors import (
 from pipeline.clips.rules import user_id_for
 from pipeline.clips.types import CLIP_PLATFORMS, ClipJob, ClipPostAccepted, ClipPostRequest
 from pipeline.ledger import Ledger
-from pipeline.ledger.events import PostIntent, PostOutcome
+from pipeline.ledger.events import PostOutcome
 from pipeline.model import PlannedPost
-from pipeline.publish.record import Outcome
+from pipeline.publish.record import Outcome, intent
 
 #: A post due this soon (or already due) is sent without scheduled_date: it goes out now.
 IMMEDIATE_WITHIN = timedelta(seconds=60)
@@ -190,16 +190,10 @@ class ClipRecorder:
 
     def before_attempt(self, attempt: int) -> None:
         self.ledger.append_many(
-            PostIntent(
-                run=self.run_id,
-                identity=post.identity,
-                entry_id=post.entry.id,
-                source=str(post.source),
-                platform=post.platform,
-                account=post.account,
-                scheduled_for=post.scheduled_for,
-                fingerprint=post.fingerprint,
-                idempotency_key=clip_key(
+            intent(
+                self.run_id,
+                post,
+                key=clip_key(
                     post.identity, post.fingerprint, self.generations.get(post.identity, 0)
                 ),
                 generation=self.generations.get(post.identity, 0),

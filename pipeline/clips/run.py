@@ -25,10 +25,9 @@ from pipeline.clips.preflight import clip_preflight
 from pipeline.clips.publish import group_clip_posts, send_clip_post
 from pipeline.clips.unknown import UnknownClipPost, unknown_clip_posts
 from pipeline.ledger import Ledger
-from pipeline.ledger.events import PostDeferred
 from pipeline.model import PlannedPost
 from pipeline.plan import Step
-from pipeline.publish.record import Outcome
+from pipeline.publish.record import Outcome, deferred
 
 
 @dataclass(slots=True)
@@ -46,20 +45,7 @@ def _label(post: PlannedPost) -> str:
 
 
 def _defer(ledger: Ledger, run_id: str, post: PlannedPost, reason: str, message: str) -> None:
-    ledger.append(
-        PostDeferred(
-            run=run_id,
-            identity=post.identity,
-            entry_id=post.entry.id,
-            source=str(post.source),
-            platform=post.platform,
-            account=post.account,
-            scheduled_for=post.scheduled_for,
-            fingerprint=post.fingerprint,
-            reason=reason,
-            message=message,
-        )
-    )
+    ledger.append(deferred(run_id, post, reason, message))
 
 
 def publish_clip_steps(

@@ -27,7 +27,13 @@ from pipeline.api import (
     WaitAndResend,
 )
 from pipeline.ledger import Ledger
-from pipeline.ledger.events import MediaIntent, MediaOutcome, PostIntent, PostOutcome
+from pipeline.ledger.events import (
+    MediaIntent,
+    MediaOutcome,
+    PostDeferred,
+    PostIntent,
+    PostOutcome,
+)
 from pipeline.model import PlannedPost
 
 #: Codes meaning "nothing was sent": the post is deferred to a later run, not failed.
@@ -122,6 +128,44 @@ def outcome_of(answer: CreateResult | Status200Error) -> Outcome:
     return Outcome("unknown", error_code="unexpected_answer", error_message=str(answer))
 
 
+def post_fields(post: PlannedPost) -> dict[str, Any]:
+    """What every event about a planned post repeats: which post, from where, for when."""
+    return {
+        "identity": post.identity,
+        "entry_id": post.entry.id,
+        "source": str(post.source),
+        "platform": post.platform,
+        "account": post.account,
+        "scheduled_for": post.scheduled_for,
+        "fingerprint": post.fingerprint,
+    }
+
+
+def deferred(run: str, post: PlannedPost, reason: str, message: str | None = None) -> PostDeferred:
+    """A planned post left for a later run (`reason`: waiting_cap, missed, a not-sent code)."""
+    return PostDeferred(run=run, reason=reason, message=message, **post_fields(post))
+
+
+def intent(
+    run: str,
+    post: PlannedPost,
+    *,
+    key: str,
+    generation: int,
+    attempt: int,
+    request: dict[str, Any],
+) -> PostIntent:
+    """About to send one create request for `post`."""
+    return PostIntent(
+        run=run,
+        idempotency_key=key,
+        generation=generation,
+        attempt=attempt,
+        request=request,
+        **post_fields(post),
+    )
+
+
 class PostRecorder:
     """The observer for one post's create call."""
 
@@ -146,18 +190,11 @@ class PostRecorder:
         self.last: Outcome | None = None
 
     def before_attempt(self, attempt: int) -> None:
-        post = self.post
         self.ledger.append(
-            PostIntent(
-                run=self.run,
-                identity=post.identity,
-                entry_id=post.entry.id,
-                source=str(post.source),
-                platform=post.platform,
-                account=post.account,
-                scheduled_for=post.scheduled_for,
-                fingerprint=post.fingerprint,
-                idempotency_key=self.key,
+            intent(
+                self.run,
+                self.post,
+                key=self.key,
                 generation=self.generation,
                 attempt=self.first_attempt + attempt - 1,
                 request=self.request,

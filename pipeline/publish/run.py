@@ -38,7 +38,6 @@ from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.events import (
     PostCancelIntent,
     PostCancelOutcome,
-    PostDeferred,
     PostReconciled,
     RunFinished,
     RunStarted,
@@ -53,7 +52,7 @@ from pipeline.publish.lanes import run_lanes
 from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
 from pipeline.publish.preflight import Preflight, run_preflight
 from pipeline.publish.reconcile import Verdict, key_still_remembered, reconcile
-from pipeline.publish.record import Outcome, PostRecorder
+from pipeline.publish.record import Outcome, PostRecorder, deferred
 from pipeline.validation import ValidationResult
 
 
@@ -460,20 +459,7 @@ class Publisher:
             ):
                 self.summary.counts["deferred"] += 1
                 continue  # already recorded; don't grow the log on every run
-            self.ledger.append(
-                PostDeferred(
-                    run=self.run_id,
-                    identity=post.identity,
-                    entry_id=post.entry.id,
-                    source=str(post.source),
-                    platform=post.platform,
-                    account=post.account,
-                    scheduled_for=post.scheduled_for,
-                    fingerprint=post.fingerprint,
-                    reason="waiting_cap",
-                    message=step.reason,
-                )
-            )
+            self.ledger.append(deferred(self.run_id, post, "waiting_cap", step.reason))
             self.summary.counts["deferred"] += 1
 
     # --- sending ---------------------------------------------------------------------------------
@@ -549,18 +535,7 @@ class Publisher:
         if now >= post.scheduled_for - self.opts.schedule_now_within:
             if now > post.scheduled_for + self.opts.late_grace:
                 self.ledger.append(
-                    PostDeferred(
-                        run=self.run_id,
-                        identity=post.identity,
-                        entry_id=post.entry.id,
-                        source=str(post.source),
-                        platform=post.platform,
-                        account=post.account,
-                        scheduled_for=post.scheduled_for,
-                        fingerprint=post.fingerprint,
-                        reason="missed",
-                        message="its time passed before it could be sent",
-                    )
+                    deferred(self.run_id, post, "missed", "its time passed before it could be sent")
                 )
                 self._count(
                     "failed",
@@ -618,18 +593,7 @@ class Publisher:
         label = f"{post.identity} {post.account} {post.scheduled_for:%Y-%m-%d %H:%M} UTC"
         if outcome.not_sent:
             self.ledger.append(
-                PostDeferred(
-                    run=self.run_id,
-                    identity=post.identity,
-                    entry_id=post.entry.id,
-                    source=str(post.source),
-                    platform=post.platform,
-                    account=post.account,
-                    scheduled_for=post.scheduled_for,
-                    fingerprint=post.fingerprint,
-                    reason=outcome.error_code or "not_sent",
-                    message=outcome.error_message,
-                )
+                deferred(self.run_id, post, outcome.error_code or "not_sent", outcome.error_message)
             )
             self._count("deferred", f"deferred {label}: {outcome.error_code}")
         elif outcome.result == "failed":

@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
 from pipeline.model import Diagnostic
+from pipeline.report.console import text_console
 
 _ORDER = Diagnostic.sort_key
 
@@ -37,14 +37,7 @@ def render_text(
 ) -> str:
     """Grouped by file, one problem per line with its hint beneath; colour only on a terminal."""
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=120,
-        highlight=False,
-        soft_wrap=True,
-    )
+    console = text_console(buffer, color=color, width=120)
     for file, items in groupby(sorted(diagnostics, key=_ORDER), key=lambda d: d.file):
         console.print(Text(file, style="bold underline"))
         for d in items:

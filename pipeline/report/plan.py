@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 
 from pipeline.calendar.times import zone
 from pipeline.model import Entry
 from pipeline.plan import Plan, Step
+from pipeline.report.console import text_console
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -108,14 +108,7 @@ def render_plan_text(
     color: bool = False,
 ) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=160,
-        highlight=False,
-        soft_wrap=True,
-    )
+    console = text_console(buffer, color=color, width=160)
     console.print(header)
     console.print()
     shown = [s for s in plan.steps if show_unchanged or s.action != "unchanged"]
