@@ -29,6 +29,7 @@ COMMANDS = {
     "report": ("report", "report_command"),
     "run": ("run", "run_command"),
     "resolve": ("resolve", "resolve_command"),
+    "accounts": ("accounts", "accounts_command"),
 }
 
 
@@ -226,6 +227,20 @@ def build_parser() -> argparse.ArgumentParser:
     found.add_argument("--posted", action="store_true", help="it is in the dashboard")
     found.add_argument("--resend", action="store_true", help="it is not: send it once more")
     p.add_argument("--upload-id", metavar="ID", help="the upload's id, when you found it")
+
+    p = commands.add_parser(
+        "accounts",
+        help="list the profiles the API key reaches, their networks and health",
+        description="List the profiles (handles to use as `account:`), each network's "
+        "connection and health, and with --options the choices calendars name: Pinterest "
+        "boardId, Skool group, TikTok privacyLevel, YouTube privacyStatus.",
+    )
+    p.add_argument(
+        "--options",
+        action="store_true",
+        help="also ask each profile's networks for their choices (10 a minute)",
+    )
+    p.add_argument("--json", action="store_true", help="print as JSON")
 
     sandbox_cli.add_parser(commands)
     return parser

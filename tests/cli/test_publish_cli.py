@@ -116,3 +116,16 @@ def test_status_without_a_ledger_is_a_usage_error(tmp_path: Path) -> None:
     assert (
         proc.stderr == "pipeline status: nowhere: no ledger here (run `pipeline publish` first)\n"
     )
+
+
+def test_accounts_lists_profiles_networks_and_choices(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    proc = pipeline(tmp_path, env_for(sandbox), "accounts", "--options")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("@demo  (")
+    assert "boardId: 900123 (Recipes), 900124 (Behind the scenes)" in proc.stdout
+    assert "privacyLevel: PUBLIC_TO_EVERYONE" in proc.stdout
+    data = json.loads(pipeline(tmp_path, env_for(sandbox), "accounts", "--json").stdout)
+    assert data[0]["handle"] == "@demo" and data[0]["networks"]["x"]["health"] == "ready"
+    assert pipeline(tmp_path, env_for(None), "accounts").returncode == 2
