@@ -12,11 +12,11 @@ replayed rather than doubled.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline.api import PostItem, ScheduledPostItem, Status200Client
+from pipeline.api import ListedItem, PostItem, ScheduledPostItem, Status200Client
 from pipeline.model import LedgerPost
 
 #: How far from the expected time a post that went out at once may be listed.
@@ -77,15 +77,31 @@ def _matches_post(item: PostItem, rec: LedgerPost) -> bool:
     return any(abs(item.at - t) <= SEND_WINDOW for t in anchors)
 
 
+def _owned_by_another(item: ListedItem, rec: LedgerPost, owners: Mapping[str, str]) -> bool:
+    """Whether the ledger already knows `item` as another planned post's: two posts for the same
+    profile, network and time (or sent minutes apart) look alike in a listing, and claiming the
+    other's would leave this one unsent for good."""
+    ids = [item.id]
+    if isinstance(item, PostItem) and item.scheduled_post_id:
+        ids.append(item.scheduled_post_id)
+    return any(owners.get(api_id, rec.identity) != rec.identity for api_id in ids)
+
+
 def _oldest(recs: Iterable[LedgerPost]) -> datetime | None:
     times = [t for r in recs for t in (r.scheduled_for, r.first_sent_at) if t is not None]
     return min(times) - SEND_WINDOW if times else None
 
 
 def reconcile(
-    client: Status200Client, unknown: Sequence[LedgerPost], profile_ids: dict[str, str]
+    client: Status200Client,
+    unknown: Sequence[LedgerPost],
+    profile_ids: dict[str, str],
+    owners: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """`profile_ids`: account handle (as in the ledger, lower case, no @) -> profile UUID."""
+    """`profile_ids`: account handle (as in the ledger, lower case, no @) -> profile UUID.
+    `owners`: the API ids the ledger already gives to posts (`LedgerState.api_ids`); an item
+    owned by another post is never taken for one of `unknown`."""
+    owners = owners or {}
     groups: dict[tuple[str, str], list[LedgerPost]] = defaultdict(list)
     unresolved: dict[str, str] = {}
     for rec in unknown:
@@ -108,7 +124,7 @@ def reconcile(
                 if item.id in claimed:
                     continue
                 for rec in waiting:
-                    if rec.identity in found:
+                    if rec.identity in found or _owned_by_another(item, rec, owners):
                         continue
                     if isinstance(item, ScheduledPostItem) and _matches_scheduled(item, rec):
                         found[rec.identity] = Found(

@@ -351,7 +351,7 @@ class Publisher:
         recs = [s.recorded for s in steps if s.recorded is not None]
         if not recs:
             return []
-        verdict = reconcile(self.client, recs, self._profile_ids())
+        verdict = reconcile(self.client, recs, self._profile_ids(), state.api_ids)
         self._record_verdict(verdict)
         by_identity = {s.identity: s for s in steps}
         now = self.clock()
@@ -627,7 +627,7 @@ class Publisher:
             if not unknown:
                 return
             self.summary.counts["unknown"] = 0
-            verdict = reconcile(self.client, unknown, self._profile_ids())
+            verdict = reconcile(self.client, unknown, self._profile_ids(), state.api_ids)
             self._record_verdict(verdict)
             posts = {p.identity: p for p in self._planned()}
             sends = []
