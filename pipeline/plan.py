@@ -128,6 +128,9 @@ class PlanOptions:
     retry_failed: bool = False
     schedule_now_within_s: int = 60
     imported_media: frozenset[str] = frozenset()  # media keys with a live file_id in the ledger
+    #: Identities whose cancel went out with no recorded answer (`PostDetail.pending_cancel`):
+    #: the service may no longer hold them, whatever the ledger's status says.
+    pending_cancels: frozenset[str] = frozenset()
 
 
 def _decide(post: PlannedPost, rec: LedgerPost | None, opts: PlanOptions) -> tuple[Action, str]:
@@ -137,6 +140,10 @@ def _decide(post: PlannedPost, rec: LedgerPost | None, opts: PlanOptions) -> tup
     if rec.status == "unknown":
         return "reconcile", "a request went out with no recorded answer: check the service first"
     if rec.status in WAITING:
+        if post.identity in opts.pending_cancels:
+            # Even when the calendar is back to what was sent, the DELETE may have gone through:
+            # finish the cancel (a repeat answers already_cancelled), then create afresh.
+            return "replace", "a cancel went out with no recorded answer: finish it, then create"
         return (
             ("unchanged", "") if same else ("replace", "changed while waiting: cancel, then create")
         )

@@ -226,6 +226,9 @@ class Publisher:
                 retry_failed=self.opts.retry_failed,
                 imported_media=self._usable_media_keys(state, now),
                 waiting_cap=self.opts.waiting_cap,
+                pending_cancels=frozenset(
+                    i for i, d in state.details.items() if d.pending_cancel is not None
+                ),
             ),
             skip_invalid=self.opts.skip_invalid,
         )
