@@ -27,9 +27,11 @@ DATE_FORMATS: dict[str, str] = {
 }
 
 _ISO = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?"
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?))?"  # spreadsheets export "8:30 PM" beside an ISO date
     r"\s*(?P<off>Z|[+-]\d{2}:?\d{2})?$"
 )
+_FRACTION = re.compile(r"(:\d{2})\.\d+")
 _TIME = re.compile(
     r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
 )
@@ -106,12 +108,15 @@ def parse_when(
     if time_text is not None:
         text = f"{text} {time_text.strip()}"
     match = _ISO.match(text)
-    if match and (date_format is None or date_format == DATE_FORMATS["iso"]):
+    # ISO dates cannot be misread, so a format declared for numeric dates (`us`, `eu`, ...) does
+    # not stop them; only a declared pattern that itself starts with the year takes over.
+    reads_iso = date_format is None or not date_format.startswith("%Y")
+    if match and (reads_iso or date_format == DATE_FORMATS["iso"]):
         if not match["time"]:
             raise TimeProblem(
                 "E401", f"{text!r} has a date but no time", "add one: 2026-12-01 09:00"
             )
-        hour, minute, second = parse_time_of_day(match["time"].split(".")[0])
+        hour, minute, second = parse_time_of_day(_FRACTION.sub(r"\1", match["time"]))
         year, month, mday = match["date"].split("-")
         try:  # faster than strptime, and this runs once per post
             local = datetime(int(year), int(month), int(mday), hour, minute, second)

@@ -135,8 +135,13 @@ def read_yaml(file: str, directory: str, text: str) -> RawCalendar:
                 ],
             )
         except yaml.YAMLError as exc:
+            # A ReaderError (a control character, often pasted from a word processor) has no
+            # mark, only a position; its text runs over two lines ("in <unicode string>").
+            position = getattr(exc, "position", None)
+            line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
+            what = str(exc).splitlines()[0]
             return RawCalendar(
-                file, directory, [], diagnostics=[make("E101", file, 0, f"YAML syntax: {exc}")]
+                file, directory, [], diagnostics=[make("E101", file, line, f"YAML syntax: {what}")]
             )
         if root is None:
             return RawCalendar(file, directory, [])
