@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.commands.common import EXIT_USAGE, UsageError
+from pipeline.commands.common import EXIT_PROBLEMS, EXIT_USAGE, UsageError
 from pipeline.sandbox import cli as sandbox_cli
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--webhook-host",
         default="127.0.0.1",
+        metavar="HOST",
         help="address for the webhook receiver (default 127.0.0.1)",
     )
     p.add_argument(
@@ -256,11 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_cli.run(args)
     module_name, function = COMMANDS[args.command]
     command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
+    from pipeline.ledger.schema import LedgerError  # here: `pipeline --help` stays quick
+
     try:
         code: int = command(args)
     except UsageError as exc:
         print(f"pipeline {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except LedgerError as exc:  # a damaged events.jsonl: its message says where and what to do
+        print(f"pipeline {args.command}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print(f"pipeline {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -56,8 +56,11 @@ def validate_command(args: argparse.Namespace) -> int:
     }
     report = renderers[fmt](result.diagnostics, summary)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(report)
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(report)
+        except OSError as exc:  # a folder that does not exist, no permission: as report does
+            raise UsageError(f"--output {args.output}: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
     append_step_summary(render_markdown(result.diagnostics, summary))
