@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pipeline.api import ApiSettings, ConfigError, Status200Client
@@ -66,7 +67,7 @@ class RichProgress:
         self.bar.advance(self.task)
 
     def note(self, line: str) -> None:
-        self.bar.console.print(f"  [yellow]{line}[/]", highlight=False)
+        self.bar.console.print(f"  [yellow]{escape(line)}[/]", highlight=False)
 
     def stop(self) -> None:
         self.bar.stop()
@@ -77,10 +78,12 @@ class LineProgress:
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
+        self._lock = threading.Lock()  # the lanes report from their own threads
 
     def _print(self, line: str) -> None:
         if not self.quiet:
-            print(f"{datetime.now(UTC):%H:%M:%S} {line}", file=sys.stderr, flush=True)
+            with self._lock:  # one whole line at a time: print() writes the newline separately
+                print(f"{datetime.now(UTC):%H:%M:%S} {line}", file=sys.stderr, flush=True)
 
     def start(self, total: int) -> None:
         self._print(f"sending {total} post(s)")
@@ -226,14 +229,14 @@ def _confirm(publisher: Publisher, console: Console, directory: str) -> bool:
         ),
         skip_invalid=opts.skip_invalid,
     )
-    console.print(
+    # Already rendered: printing it through rich again would read captions' brackets as markup.
+    sys.stdout.write(
         render_plan_text(
             planned.plan,
             header=f"ledger {directory}",
             skipped=planned.skipped,
             color=console.is_terminal,
-        ),
-        end="",
+        )
     )
     sends = len(planned.plan.sends) + len(planned.plan.of("cancel"))
     if sends == 0:
@@ -249,6 +252,9 @@ def _finish(summary: RunSummary, args: argparse.Namespace, console: Console) -> 
     if args.json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     else:
-        console.print(render_summary_text(summary), end="", highlight=False)
+        # Written as rendered: through rich again it would be re-wrapped and its brackets read
+        # as markup. A terminal gets a table that fits it; a log gets the full width.
+        width = console.width if console.is_terminal else 100
+        sys.stdout.write(render_summary_text(summary, width=width))
     append_step_summary(render_summary_markdown(summary))
     return summary.exit_code if summary.exit_code != EXIT_USAGE else EXIT_PROBLEMS

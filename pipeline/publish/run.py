@@ -95,11 +95,12 @@ class RunSummary:
     blocked: bool = False
     seconds: float = 0.0
     run: str = ""
+    stopped: bool = False  # the API refused the key or could not be reached: the pass ended
 
     @property
     def exit_code(self) -> int:
         bad = ("failed", "held", "unknown", "refused")
-        return 1 if self.blocked or any(self.counts.get(k) for k in bad) else 0
+        return 1 if self.blocked or self.stopped or any(self.counts.get(k) for k in bad) else 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +258,14 @@ class Publisher:
         )
         try:
             self._execute(plan, state)
+        except Status200Error as exc:
+            # Per-post answers are handled where they happen; what reaches here is the API
+            # itself unusable (a wrong key, no route to it): one line, exit 1, never a traceback.
+            self.summary.stopped = True
+            self.summary.problems.append(
+                f"the run stopped: {exc} — check STATUS200_API_KEY and STATUS200_BASE_URL; "
+                "what was sent is recorded, so running again is safe"
+            )
         finally:
             self.ledger.append(
                 RunFinished(
@@ -280,7 +289,8 @@ class Publisher:
         sends_steps = [s for s in plan.sends if s.identity not in self._clip_ids]
         reconcile_steps = [s for s in plan.of("reconcile") if s.identity not in self._clip_ids]
         posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
-        self.progress.start(len(sends_steps) + len(reconcile_steps))
+        clip_creates = sum(s.action == "create" for s in clip_steps)  # they report progress too
+        self.progress.start(len(sends_steps) + len(reconcile_steps) + clip_creates)
         self._preflight = run_preflight(self.client, posts) if posts else Preflight()
         self.summary.problems.extend(self._preflight.problems)
         for problem in self._preflight.problems:
