@@ -126,9 +126,11 @@ def _tally(
         result.counts["failed"] += 1
         result.failures.append(line)
     elif outcome.result == "unknown":
+        why = (outcome.error_message or "no answer").rstrip(".")
         line = (
-            f"unknown {label}: {outcome.error_message}; not resent (the clip server cannot say "
-            "whether it arrived): check the Upload-Post dashboard"
+            f"unknown {label}: {why}. Not resent (the clip server cannot say "
+            "whether it arrived): check the Upload-Post dashboard, then run "
+            f"`pipeline resolve {post.identity} --posted` (it is there) or `--resend` (it is not)"
         )
         result.counts["unknown"] += 1
         result.failures.append(line)

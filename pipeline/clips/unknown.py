@@ -49,7 +49,8 @@ class UnknownClipPost:
             f"Upload-Post profile {self.user_id!r} ({', '.join(self.platforms)}, for {when})"
             f"{sent}, and {why}. The clip server cannot be asked whether it arrived, so it is "
             "not sent again automatically. Look in the Upload-Post dashboard: if the upload is "
-            "there, mark it posted; if not, mark it for resending (the next run sends it)."
+            f"there, run `pipeline resolve {self.identity} --posted`; if not, "
+            f"`pipeline resolve {self.identity} --resend` (the next run sends it)."
         )
 
 

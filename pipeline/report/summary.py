@@ -21,7 +21,7 @@ ROWS = (
     ("deferred", "left for a later run (500 waiting cap, throttle, missed)"),
     ("failed", "refused by the API or not sendable"),
     ("held", "held back by the account check (profile, connection, options)"),
-    ("unknown", "no answer; reconciled by the next run"),
+    ("unknown", "no answer; the next run reconciles it (clip posts: pipeline resolve)"),
     ("published", "published at once (its time had come)"),
     ("submitted", "clip posts sent to the clip server (final state: Upload-Post)"),
     ("processing", "accepted, still being processed"),
@@ -44,7 +44,8 @@ def _rows(summary: RunSummary) -> list[tuple[str, int, str]]:
 
 def render_summary_text(summary: RunSummary, *, width: int = 100) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, highlight=False)
+    # Soft wrap: a long failure line stays one line (the terminal wraps it; a log keeps it whole).
+    console = Console(file=buffer, width=width, no_color=True, highlight=False, soft_wrap=True)
     table = Table(title=f"publish run {summary.run}", title_justify="left")
     table.add_column("result")
     table.add_column("posts", justify="right")

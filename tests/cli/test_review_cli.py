@@ -196,3 +196,30 @@ def test_spreadsheet_times_beside_iso_dates(tmp_path: Path) -> None:
         "b/x": "2026-12-04T09:00:00+00:00",
         "c/x": "2026-12-05T21:15:00+00:00",
     }
+
+
+def test_an_unknown_clip_post_names_the_command_that_settles_it(tmp_path: Path) -> None:
+    clip_post = """\
+posts:
+  - id: launch-clip
+    at: 2026-12-01 09:00
+    timezone: UTC
+    platforms: [tiktok, youtube]
+    account: demo
+    clip: {job: 550e8400-e29b-41d4-a716-446655440000, index: 0}
+"""
+    faults = {"POST /api/social/post": {"script": ["commit_then_drop"]}}
+    with running_sandbox(time_scale=SCALE, start_at=START, faults=faults) as sandbox:
+        root = project(tmp_path, clip_post)
+        assert sandbox.upload_post_key is not None
+        env = env_for(
+            sandbox, CLIP_SERVER_URL=sandbox.clip_url, UPLOAD_POST_API_KEY=sandbox.upload_post_key
+        )
+        first = pipeline(root, env, "publish", "schedules", "--yes", "--now", NOW)
+        assert first.returncode == 1, first.stderr
+        assert "`pipeline resolve launch-clip/tiktok --posted`" in first.stdout
+        again = pipeline(root, env, "publish", "schedules", "--yes", "--now", NOW)
+        assert again.returncode == 1, again.stderr
+        assert "`pipeline resolve launch-clip/youtube --resend`" in again.stdout
+        settled = pipeline(root, env, "resolve", "launch-clip/tiktok", "--posted")
+        assert (settled.returncode, settled.stderr) == (0, "")
