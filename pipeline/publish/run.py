@@ -95,7 +95,7 @@ class RunSummary:
     blocked: bool = False
     seconds: float = 0.0
     run: str = ""
-    stopped: bool = False  # the API refused the key or could not be reached: the pass ended
+    stopped: bool = False  # ended early: a stop signal, or the API refused the key / was away
 
     @property
     def exit_code(self) -> int:
@@ -258,6 +258,12 @@ class Publisher:
         )
         try:
             self._execute(plan, state)
+            if self.stop.is_set():  # Ctrl-C or SIGTERM: what was in flight is recorded
+                self.summary.stopped = True
+                self.summary.problems.append(
+                    "interrupted: the posts not sent yet are left as they were; run it again "
+                    "to finish"
+                )
         except Status200Error as exc:
             # Per-post answers are handled where they happen; what reaches here is the API
             # itself unusable (a wrong key, no route to it): one line, exit 1, never a traceback.

@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -223,3 +224,25 @@ posts:
         assert "`pipeline resolve launch-clip/youtube --resend`" in again.stdout
         settled = pipeline(root, env, "resolve", "launch-clip/tiktok", "--posted")
         assert (settled.returncode, settled.stderr) == (0, "")
+
+
+def test_an_interrupted_publish_says_so_and_exits_1(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    """Ctrl-C stops after the request in flight: the summary must not read "OK" with posts left."""
+    root = project(tmp_path, calendar(4, networks=("x",)))
+    env = env_for(sandbox, STATUS200_POST_INTERVAL="30")  # the lane waits long after one post
+    argv = [sys.executable, "-m", "pipeline", "publish", "schedules", "--yes", "--now", NOW]
+    proc = subprocess.Popen(
+        argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # wait for the first post to be recorded, then press Ctrl-C
+        seen.append(line)
+        if " scheduled " in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, "".join(seen) + err
+    assert "Traceback" not in err
+    assert "problem: interrupted" in out and "run it again" in out and "OK in" not in out
+    assert "│ created   │     1 │" in out
