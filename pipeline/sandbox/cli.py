@@ -129,7 +129,13 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     err = err or sys.stderr
     try:
         config = _config(args.config)
-        start = parse_iso(args.start_at) if args.start_at else None
+        try:
+            start = parse_iso(args.start_at) if args.start_at else None
+        except ValueError:  # name the flag and show the form ("has no time zone", "Invalid ...")
+            raise ValueError(
+                f"--start-at {args.start_at!r}: expected an ISO time with a zone, "
+                "e.g. 2026-10-01T08:00:00Z"
+            ) from None
         if args.time_scale <= 0:
             raise ValueError("--time-scale must be more than 0")
         sb = Sandbox(

@@ -246,3 +246,13 @@ def test_an_interrupted_publish_says_so_and_exits_1(tmp_path: Path, sandbox: San
     assert "Traceback" not in err
     assert "problem: interrupted" in out and "run it again" in out and "OK in" not in out
     assert "│ created   │     1 │" in out
+
+
+@pytest.mark.parametrize("start_at", ["yesterday", "2026-11-28", "2026-11-28T12:00:00"])
+def test_sandbox_start_at_errors_name_the_flag(tmp_path: Path, start_at: str) -> None:
+    proc = pipeline(tmp_path, env_for(None), "sandbox", "--port", "0", "--start-at", start_at)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        f"pipeline sandbox: --start-at {start_at!r}: expected an ISO time with a zone, "
+        "e.g. 2026-10-01T08:00:00Z\n"
+    )
