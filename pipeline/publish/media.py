@@ -81,8 +81,17 @@ class MediaLane:
             self._queue.put(item)
         return future
 
-    def refresh(self, identity: str) -> Future[str]:
-        """The API no longer has this file (404 media_not_found): import it again."""
+    def refresh(self, identity: str, stale: str | None = None) -> Future[str]:
+        """The API no longer has this file (404 media_not_found for `stale`): import it again.
+
+        Posts on other lanes meet the same 404 at about the same time: they all wait for one
+        import, and a 404 for a file id already replaced needs none. (Replacing a future that a
+        post already waits for would leave that post, and the run, waiting for ever.)"""
+        current = self._futures[identity]
+        if not current.done():
+            return current  # an import is on its way
+        if stale is not None and current.exception() is None and current.result() != stale:
+            return current  # imported again already
         item = self._items[identity]
         future: Future[str] = Future()
         self._futures[identity] = future

@@ -565,9 +565,12 @@ class Publisher:
             self.progress.note(f"{post.identity}: its time has come; the API publishes it now")
         outcome = self._create(send, file_ids)
         if outcome.error_code == "media_not_found" and post.media:
-            for item in self._refs[post.identity]:
+            body = send.resend_body or {}
+            sent = body.get("post", {}).get("content", {}).get("mediaID") or file_ids
+            for index, item in enumerate(self._refs[post.identity]):
                 assert self._media_lane is not None
-                self._media_lane.refresh(item.identity)
+                stale = sent[index] if index < len(sent) else None
+                self._media_lane.refresh(item.identity, stale)
             retry = Send(post, send.generation + 1, send.replaces)
             file_ids = self._file_ids(retry)
             if file_ids is None:
