@@ -53,11 +53,14 @@ class MediaRecord:
     last_error: str | None = None
 
     def usable(self, now: datetime) -> bool:
-        """Whether the file_id can be reused in a request sent at `now`."""
+        """Whether the file_id can be reused in a request sent at `now`. An unknown expiry (the
+        run died between the import's answer and the expiry noted after it) is not reusable:
+        importing again under the same key costs at most a replay."""
         return (
             self.status == "ready"
             and self.file_id is not None
-            and (self.expires_at is None or self.expires_at > now)
+            and self.expires_at is not None
+            and self.expires_at > now
         )
 
 

@@ -453,3 +453,16 @@ def test_api_ids_lead_to_the_current_generation_only() -> None:
     assert state.identity_for("sp-new") == "p1"
     assert state.identity_for("h-1") == "p1"
     assert state.identity_for("sp-old") is None
+
+
+def test_a_ready_import_without_a_known_expiry_is_not_reused() -> None:
+    """The import's own outcome carries no expiry (the publisher records it next): a crash in
+    between must not leave a file id that is reused for ever, long after the API dropped it."""
+    key = "sha256:" + "cd" * 32
+    events = [
+        make(ev.MediaIntent, key=key, url="https://m/x.jpg", idempotency_key="m", attempt=1),
+        make(ev.MediaOutcome, key=key, status="ready", file_id="file-1", minute=1),
+    ]
+    record = fold(events).media[key]
+    assert (record.status, record.file_id, record.expires_at) == ("ready", "file-1", None)
+    assert not record.usable(at(2))
