@@ -179,7 +179,22 @@ def make_plan(
         action, reason = _decide(post, rec, opts)
         steps.append(Step(action, post.identity, post, rec, reason))
     for ident, rec in sorted(ledger.items()):
-        if ident in seen or rec.status not in WAITING:
+        if ident in seen:
+            continue
+        if rec.status == "unknown":
+            # Removed from the calendar after a request with no answer: the service may hold it
+            # (then it is an orphan, and --prune can cancel it), or it is proven absent.
+            steps.append(
+                Step(
+                    "reconcile",
+                    ident,
+                    None,
+                    rec,
+                    "removed from the calendar; a request went out with no recorded answer",
+                )
+            )
+            continue
+        if rec.status not in WAITING:
             continue
         if opts.prune:
             steps.append(Step("cancel", ident, None, rec, "removed from the calendar (--prune)"))

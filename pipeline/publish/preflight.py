@@ -92,11 +92,11 @@ def _option_problem(post: PlannedPost, options: PostingOptions | None) -> str | 
 
 
 def run_preflight(client: Status200Client, posts: Sequence[PlannedPost]) -> Preflight:
-    if not posts:
-        return Preflight()
+    """Reads the accounts even for no posts: `profiles` names every profile of the key, which
+    reconciling posts removed from the calendar needs."""
     index = _index(client.list_accounts().accounts)
     held: dict[str, list[str]] = defaultdict(list)  # problem -> identities
-    profiles: dict[str, str] = {}
+    profiles = {name: account.profile_id for name, account in index.items()}
     needs_options: dict[str, set[str]] = defaultdict(set)  # profile_id -> platforms
     for post in posts:
         account = index.get(_norm(post.account))
@@ -106,7 +106,6 @@ def run_preflight(client: Status200Client, posts: Sequence[PlannedPost]) -> Pref
                 post.identity
             )
             continue
-        profiles[_norm(post.account)] = account.profile_id
         problem = _network_problem(account, post.platform)
         if problem:
             held[problem].append(post.identity)

@@ -297,7 +297,9 @@ class Publisher:
         posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
         clip_creates = sum(s.action == "create" for s in clip_steps)  # they report progress too
         self.progress.start(len(sends_steps) + len(reconcile_steps) + clip_creates)
-        self._preflight = run_preflight(self.client, posts) if posts else Preflight()
+        # Reconciling needs the profiles' ids, also for posts no longer in the calendar.
+        needed = posts or reconcile_steps
+        self._preflight = run_preflight(self.client, posts) if needed else Preflight()
         self.summary.problems.extend(self._preflight.problems)
         for problem in self._preflight.problems:
             self.progress.note(problem)
@@ -373,29 +375,38 @@ class Publisher:
         verdict = reconcile(self.client, recs, self._profile_ids(), state.api_ids)
         self._record_verdict(verdict)
         by_identity = {s.identity: s for s in steps}
-        now = self.clock()
         sends = []
         for rec in verdict.absent:
-            step = by_identity[rec.identity]
-            if step.post is None:
-                continue
-            detail = state.details.get(rec.identity)
-            stored = dict(detail.request) if detail and detail.request else None
-            same = step.post.fingerprint == rec.fingerprint and stored is not None
-            keep = same and key_still_remembered(rec, now)
-            self.ledger.append(
-                PostReconciled(run=self.run_id, identity=rec.identity, found=False, keep_key=keep)
-            )
-            generation = rec.generation if keep else rec.generation + 1
-            sends.append(
-                Send(
-                    step.post,
-                    generation,
-                    resend_body=stored if keep else None,
-                    first_attempt=rec.attempts + 1 if keep else 1,
-                )
-            )
+            send = self._absent(rec, by_identity[rec.identity].post, state)
+            if send is not None:
+                sends.append(send)
         return sends
+
+    def _absent(self, rec: LedgerPost, post: PlannedPost | None, state: LedgerState) -> Send | None:
+        """Record that the service does not hold `rec`; the Send that creates it, if planned.
+
+        The key is kept while the API remembers it and the request can be repeated byte for
+        byte, so a first request that arrives late is replayed, never doubled. A post no longer
+        in the calendar is only recorded as absent: nothing is left unknown for ever."""
+        detail = state.details.get(rec.identity)
+        stored = dict(detail.request) if detail and detail.request else None
+        remembered = key_still_remembered(rec, self.clock())
+        if post is None:
+            keep = remembered
+        else:
+            keep = post.fingerprint == rec.fingerprint and stored is not None and remembered
+        self.ledger.append(
+            PostReconciled(run=self.run_id, identity=rec.identity, found=False, keep_key=keep)
+        )
+        if post is None:
+            self._count("reconciled", f"not on the service: {rec.identity} (not in the calendar)")
+            return None
+        return Send(
+            post,
+            rec.generation if keep else rec.generation + 1,
+            resend_body=stored if keep else None,
+            first_attempt=rec.attempts + 1 if keep else 1,
+        )
 
     # --- cancels and deferrals -------------------------------------------------------------------
 
@@ -654,26 +665,9 @@ class Publisher:
             posts = {p.identity: p for p in self._planned()}
             sends = []
             for rec in verdict.absent:
-                post = posts.get(rec.identity)
-                detail = state.details.get(rec.identity)
-                if post is None or detail is None or not detail.request:
-                    continue
-                keep = post.fingerprint == rec.fingerprint and key_still_remembered(
-                    rec, self.clock()
-                )
-                self.ledger.append(
-                    PostReconciled(
-                        run=self.run_id, identity=rec.identity, found=False, keep_key=keep
-                    )
-                )
-                sends.append(
-                    Send(
-                        post,
-                        rec.generation if keep else rec.generation + 1,
-                        resend_body=dict(detail.request) if keep else None,
-                        first_attempt=rec.attempts + 1 if keep else 1,
-                    )
-                )
+                send = self._absent(rec, posts.get(rec.identity), state)
+                if send is not None:
+                    sends.append(send)
             self._send_all(sends)
         state = self.ledger.state()
         left = [

@@ -56,3 +56,59 @@ def test_a_cancel_without_an_answer_is_finished_even_if_the_edit_is_undone(rig: 
     assert rig.counters()["waiting_total"] == 1
     post = rig.state().posts["a/linkedin"]
     assert post.status == "scheduled" and post.generation == 1
+
+
+PAIR = """defaults: {timezone: UTC, account: '@demo'}
+posts:
+  - {id: keep, at: '2026-12-01 08:00', platform: x, text: 'Staying'}
+  - {id: gone, at: '2026-12-03 08:00', platform: linkedin, text: 'Removed later'}
+"""
+
+
+def _forget_outcomes_of(rig: Rig, identity: str) -> None:
+    """The ledger as a crash would have left it: the post's request went out, no answer noted."""
+    events = rig.ledger_dir / "events.jsonl"
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [
+        line
+        for line in lines
+        if not (f'"identity":"{identity}"' in line and '"type":"post.outcome"' in line)
+    ]
+    assert len(kept) < len(lines)
+    events.write_text("".join(kept), encoding="utf-8")
+
+
+def test_an_unknown_post_removed_from_the_calendar_is_reconciled_and_pruned(rig: Rig) -> None:
+    """Its request created it, the answer was lost, then the entry was removed: with --prune it
+    must not be left to go out just because the ledger only knew it as unknown."""
+    rig.write(PAIR)
+    assert rig.publish().counts["created"] == 2
+    _forget_outcomes_of(rig, "gone/linkedin")
+    rig.write("".join(PAIR.splitlines(keepends=True)[0:3]))
+    first = rig.publish(prune=True)
+    assert first.exit_code == 0, first.failures
+    assert rig.state().posts["gone/linkedin"].status == "scheduled"  # found: now an orphan
+    second = rig.publish(prune=True)
+    assert second.counts["cancelled"] == 1
+    assert rig.counters()["waiting_total"] == 1
+    assert rig.state().posts["gone/linkedin"].status == "cancelled"
+
+
+def test_an_unknown_post_removed_from_the_calendar_and_absent_stops_being_unknown(
+    rig: Rig,
+) -> None:
+    only_keep = "".join(PAIR.splitlines(keepends=True)[0:3])
+    rig.write(only_keep)
+    assert rig.publish().counts["created"] == 1
+    rig.write(PAIR)
+    rig.sandbox.set_faults({"POST /api/v2/posts": {"drop": 1.0}})  # it never arrives
+    rig.publish()
+    rig.sandbox.clear_faults()
+    assert rig.state().posts["gone/linkedin"].status == "unknown"
+    rig.write(only_keep)  # then it is taken out of the calendar
+    summary = rig.publish()
+    assert summary.exit_code == 0, summary.failures
+    assert rig.state().posts["gone/linkedin"].status == "deferred"  # proven absent, settled
+    again = rig.publish()
+    assert again.exit_code == 0 and again.counts.get("unknown", 0) == 0
+    assert total_created(rig.counters()) == 1
