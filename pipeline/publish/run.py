@@ -55,6 +55,9 @@ from pipeline.publish.reconcile import Verdict, key_still_remembered, reconcile
 from pipeline.publish.record import Outcome, PostRecorder, deferred
 from pipeline.validation import ValidationResult
 
+#: Answers after which a resend under the same Idempotency-Key can only get the same answer.
+DEAD_KEY_CODES = frozenset({"idempotency_outcome_unknown", "idempotency_key_reused"})
+
 
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
@@ -386,11 +389,15 @@ class Publisher:
         """Record that the service does not hold `rec`; the Send that creates it, if planned.
 
         The key is kept while the API remembers it and the request can be repeated byte for
-        byte, so a first request that arrives late is replayed, never doubled. A post no longer
-        in the calendar is only recorded as absent: nothing is left unknown for ever."""
+        byte, so a first request that arrives late is replayed, never doubled. But not a key the
+        API has called dead (idempotency_outcome_unknown: the first request never answered;
+        idempotency_key_reused: it belongs to another body): every resend under it gets the
+        same answer until the key expires, so the post would stay unknown for up to 24 hours.
+        A post no longer in the calendar is only recorded as absent: nothing stays unknown."""
         detail = state.details.get(rec.identity)
         stored = dict(detail.request) if detail and detail.request else None
-        remembered = key_still_remembered(rec, self.clock())
+        dead = detail is not None and detail.error_code in DEAD_KEY_CODES
+        remembered = key_still_remembered(rec, self.clock()) and not dead
         if post is None:
             keep = remembered
         else:

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
+import pytest
+
+from pipeline.config import load_config
+from pipeline.ledger import Ledger
+from pipeline.ledger.events import PostIntent
+from pipeline.model import PlannedPost
+from pipeline.plan import planned_posts
+from pipeline.planning import media_digests
+from pipeline.publish.keys import post_key
+from pipeline.validation import validate
 from tests.publish.conftest import Rig
 from tests.publish.test_publish_sandbox import total_created
 
@@ -112,3 +125,64 @@ def test_an_unknown_post_removed_from_the_calendar_and_absent_stops_being_unknow
     again = rig.publish()
     assert again.exit_code == 0 and again.counts.get("unknown", 0) == 0
     assert total_created(rig.counters()) == 1
+
+
+def _planned(rig: Rig) -> dict[str, PlannedPost]:
+    """The calendar's planned posts, as the publisher derives them (identity, fingerprint)."""
+    paths = [str(rig.root / "schedules")]
+    result = validate(paths, load_config(paths[0]), rig.now())
+    return {p.identity: p for p in planned_posts(result.entries, media_digests(result))}
+
+
+def test_a_key_the_api_says_never_answered_is_not_kept_once_the_post_is_proven_absent(
+    rig: Rig,
+) -> None:
+    """The service died on the first request before creating anything: its key stays
+    `running`, and after 10 minutes every resend under it is 409 idempotency_outcome_unknown
+    ("never resend; check GET /posts"). GET /posts proves the post absent, so it is sent under
+    a fresh key now, not stuck for the rest of the key's 24 hours (its time may come first)."""
+    rig.write(ONE)
+    post = _planned(rig)["a/linkedin"]
+    key = post_key(post.identity, post.fingerprint, 0)
+    # The first request: claimed the key, then the server died before creating the post. (An
+    # unknown profile id stands in for "died first": the request is refused after the key is
+    # claimed, and commit_then_die leaves the key running with nothing created.)
+    body = {
+        "post": {
+            "accountId": str(uuid.uuid4()),
+            "platform": "linkedin",
+            "scheduledFor": "2026-12-01T08:00:00Z",
+            "content": {"text": "Original words"},
+        }
+    }
+    rig.sandbox.set_faults({"POST /api/v2/posts": {"script": ["commit_then_die"]}})
+    auth = {"Authorization": f"Bearer {rig.sandbox.api_key}", "Idempotency-Key": key}
+    with httpx.Client(headers=auth) as http, pytest.raises(httpx.TransportError):
+        http.post(f"{rig.sandbox.api_base}/posts", json=body)
+    rig.sandbox.clear_faults()
+    sent_at = rig.now()
+    rig.sandbox.advance(60)  # the running key goes stale (10 min scaled), not yet expired
+    ledger = Ledger(rig.ledger_dir)
+    with ledger.lock("test"):  # ... and the ledger holds the intent of that first request
+        ledger.append(
+            PostIntent(
+                run="crashed",
+                identity=post.identity,
+                entry_id="a",
+                source=str(post.source),
+                platform="linkedin",
+                account="@demo",
+                scheduled_for=post.scheduled_for,
+                fingerprint=post.fingerprint,
+                idempotency_key=key,
+                generation=0,
+                attempt=1,
+                request=body,
+                at=sent_at,  # on the publisher's time line (the sandbox's clock)
+            )
+        )
+    summary = rig.publish()
+    assert summary.exit_code == 0, summary.failures
+    assert total_created(rig.counters()) == 1
+    state = rig.state().posts["a/linkedin"]
+    assert state.status == "scheduled" and state.generation == 1
