@@ -128,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="summarise the ledger: posts by status, problems, latest figures",
         description="Summarise the results ledger (no API calls).",
     )
-    p.add_argument("--ledger", metavar="DIR", default="ledger", help="the ledger (default ledger/)")
+    p.add_argument(
+        "--ledger", metavar="DIR", help="the ledger (default: ledger/ at the project's top)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = commands.add_parser(
@@ -223,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         "what you found.",
     )
     p.add_argument("identity", help="the post, as results.csv's identity column shows it")
-    p.add_argument("--ledger", metavar="DIR", default="ledger", help="the ledger (default ledger/)")
+    p.add_argument(
+        "--ledger", metavar="DIR", help="the ledger (default: ledger/ at the project's top)"
+    )
     found = p.add_mutually_exclusive_group(required=True)
     found.add_argument("--posted", action="store_true", help="it is in the dashboard")
     found.add_argument("--resend", action="store_true", help="it is not: send it once more")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.calendar import MissingPath
-from pipeline.config import load_config
+from pipeline.config import find_git_root, load_config
 from pipeline.ledger import Ledger
 from pipeline.model import LedgerPost
 from pipeline.validation import ValidationResult, validate
@@ -40,6 +40,17 @@ def read_ledger(directory: str) -> dict[str, LedgerPost]:
     if not os.path.exists(os.path.join(directory, "events.jsonl")):
         return {}
     return dict(Ledger(directory).state().posts)
+
+
+def existing_ledger(args: argparse.Namespace) -> str:
+    """For commands that only read or amend a ledger: `--ledger`, else `ledger/` at the top of
+    the git work tree around the current folder. It must already exist."""
+    directory = getattr(args, "ledger", None)
+    if directory is None:
+        directory = os.path.join(find_git_root(os.getcwd()) or os.getcwd(), "ledger")
+    if not os.path.exists(os.path.join(directory, "events.jsonl")):
+        raise UsageError(f"{directory}: no ledger here (run `pipeline publish` first)")
+    return str(directory)
 
 
 def ledger_dir(args: argparse.Namespace, root: str) -> str:

@@ -10,19 +10,20 @@ import argparse
 import sys
 
 from pipeline.clips.unknown import resolve_unknown, unknown_clip_posts
-from pipeline.commands.common import EXIT_OK, UsageError
+from pipeline.commands.common import EXIT_OK, UsageError, existing_ledger
 from pipeline.ledger import Ledger, LedgerLocked
 
 
 def resolve_command(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.ledger)
+    directory = existing_ledger(args)  # never creates one for a mistyped --ledger
+    ledger = Ledger(directory)
     try:
         with ledger.lock(f"pipeline resolve {args.identity}"):
             unknown = {u.identity: u for u in unknown_clip_posts(ledger.state())}
             if args.identity not in unknown:
                 known = ", ".join(sorted(unknown)) or "none"
                 raise UsageError(
-                    f"{args.identity}: not an unknown clip post in {args.ledger} (unknown: {known})"
+                    f"{args.identity}: not an unknown clip post in {directory} (unknown: {known})"
                 )
             resolve_unknown(
                 ledger, "resolve", args.identity, posted=args.posted, upload_id=args.upload_id

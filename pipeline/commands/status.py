@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from typing import Any
 
-from pipeline.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError
+from pipeline.commands.common import EXIT_OK, EXIT_PROBLEMS, existing_ledger
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.report.status import render_status_text
 
@@ -53,9 +52,7 @@ def status_data(state: LedgerState) -> dict[str, Any]:
 
 
 def status_command(args: argparse.Namespace) -> int:
-    if not os.path.exists(os.path.join(args.ledger, "events.jsonl")):
-        raise UsageError(f"{args.ledger}: no ledger here (run `pipeline publish` first)")
-    data = status_data(Ledger(args.ledger).state())
+    data = status_data(Ledger(existing_ledger(args)).state())
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:

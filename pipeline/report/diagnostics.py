@@ -23,12 +23,17 @@ def _where(d: Diagnostic) -> str:
     return f"[{' · '.join(parts)}] " if parts else ""
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _count_line(summary: Mapping[str, Any]) -> str:
     errors, warnings = summary["errors"], summary["warnings"]
     return (
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in "
         f"{summary['files']} file{'s' * (summary['files'] != 1)} "
-        f"({summary['entries']} entries, {summary['posts']} posts checked)"
+        f"({_plural(summary['entries'], 'entry', 'entries')}, "
+        f"{_plural(summary['posts'], 'post', 'posts')} checked)"
     )
 
 

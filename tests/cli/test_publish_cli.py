@@ -129,3 +129,26 @@ def test_accounts_lists_profiles_networks_and_choices(
     data = json.loads(pipeline(tmp_path, env_for(sandbox), "accounts", "--json").stdout)
     assert data[0]["handle"] == "@demo" and data[0]["networks"]["x"]["health"] == "ready"
     assert pipeline(tmp_path, env_for(None), "accounts").returncode == 2
+
+
+def test_status_finds_the_project_ledger_and_resolve_never_creates_one(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sub").mkdir()
+    ledger = Ledger(tmp_path / "ledger")
+    with ledger.lock("test"):
+        ledger.append(
+            {
+                "v": 1,
+                "type": "run.started",
+                "at": "2026-11-28T12:00:00Z",
+                "run": "r",
+                "command": "publish",
+            }
+        )
+    proc = pipeline(tmp_path / "sub", env_for(None), "status")
+    assert proc.returncode == 0 and "0 post(s) in the ledger" in proc.stdout
+    typo = pipeline(
+        tmp_path, env_for(None), "resolve", "x/tiktok", "--posted", "--ledger", "legder"
+    )
+    assert typo.returncode == 2 and "legder: no ledger here" in typo.stderr
+    assert not (tmp_path / "legder").exists()

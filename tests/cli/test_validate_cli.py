@@ -40,7 +40,7 @@ def test_valid_calendar_exits_0(project: Path, capsys: pytest.CaptureFixture[str
     assert (code, err) == (0, "")
     assert (
         out.strip()
-        == "✔ 0 errors, 0 warnings in 1 file (1 entries, 1 posts checked)\nnote: plan allowance not checked: no plan: in pipeline.yaml (e.g. plan: {tier: beginner, daily: 20})"
+        == "✔ 0 errors, 0 warnings in 1 file (1 entry, 1 post checked)\nnote: plan allowance not checked: no plan: in pipeline.yaml (e.g. plan: {tier: beginner, daily: 20})"
     )
 
 
