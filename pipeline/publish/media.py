@@ -127,6 +127,9 @@ class MediaLane:
                 result = self._import(item)
             except Status200Error as exc:
                 future.set_exception(MediaFailed(f"{item.label}: import failed: {_why(exc)}"))
+            except Exception as exc:  # e.g. the ledger cannot be written (a full disk)
+                # Posts wait on this future: leaving it unset would hang their lanes for ever.
+                future.set_exception(MediaFailed(f"{item.label}: import not completed: {exc}"))
             else:
                 if result.ready:
                     future.set_result(result.file_id)
@@ -166,6 +169,13 @@ class MediaLane:
         )
 
     def _follow(self, item: MediaItem, file_id: str, future: Future[str]) -> None:
+        try:
+            self._follow_status(item, file_id, future)
+        except Exception as exc:  # as in _work: never leave a post waiting
+            if not future.done():
+                future.set_exception(MediaFailed(f"{item.label}: status not followed: {exc}"))
+
+    def _follow_status(self, item: MediaItem, file_id: str, future: Future[str]) -> None:
         try:
             status = self.client.wait_for_media(
                 file_id, poll_every=self.poll_every, give_up_after=self.give_up_after

@@ -3,17 +3,20 @@ for that one import, and the posts go out with the new file id."""
 
 from __future__ import annotations
 
+import errno
 import threading
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from pipeline.api import Status200Client
 from pipeline.ledger import Ledger, MediaRecord
-from pipeline.ledger.events import MediaIntent, MediaOutcome
+from pipeline.ledger.events import LedgerEvent, MediaIntent, MediaOutcome
 from pipeline.publish.keys import media_identity, media_key
-from pipeline.publish.media import MediaItem, MediaLane
+from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
 from tests.publish.conftest import SCALE, Rig
 from tests.publish.test_publish_sandbox import total_created
 
@@ -98,3 +101,40 @@ def test_an_expired_shared_file_is_imported_again_and_every_post_goes_out(rig: R
     posts = rig.state().posts
     assert all(GONE not in p.file_ids and p.file_ids for p in posts.values())
     assert rig.state().media[ident].file_id != GONE
+
+
+class FullDisk(Ledger):
+    """A ledger on a disk that filled up: a media event cannot be written."""
+
+    def append_many(self, events: Iterable[LedgerEvent | Mapping[str, Any]]) -> None:
+        events = list(events)
+        if any(isinstance(e, MediaIntent | MediaOutcome) for e in events):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        super().append_many(events)
+
+
+def test_a_media_import_that_cannot_be_recorded_fails_its_posts_instead_of_hanging(
+    rig: Rig,
+) -> None:
+    """Posts wait for their files' futures; a lane that dies without settling one would keep
+    its posts' network lanes (and the whole run, or the runner's sync job) waiting for ever."""
+    item = MediaItem(media_identity(None, URL), URL, "shared.jpg")
+    ledger = FullDisk(rig.ledger_dir)
+    with ledger.lock("test"), Status200Client(rig.settings()) as client:
+        lane = MediaLane(
+            client,
+            ledger,
+            "test",
+            interval=20 * SCALE,
+            known={},
+            now=lambda: datetime.now(UTC),
+            stop=threading.Event(),
+        )
+        future = lane.need(item)
+        lane.start()
+        try:
+            error = future.exception(timeout=30)
+        finally:
+            lane.close()
+    assert isinstance(error, MediaFailed) and "No space left" in str(error)
+    assert sum(rig.counters()["media_imports"].values()) == 0  # intent first: nothing was sent
