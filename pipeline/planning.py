@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipeline.ledger.records import LedgerState
 from pipeline.model import Entry, LedgerPost
 from pipeline.plan import Plan, PlanOptions, identity, make_plan, planned_posts
 from pipeline.validation import ValidationResult
@@ -15,6 +16,12 @@ class PlanResult:
     plan: Plan
     skipped: list[Entry]  # invalid entries left out (only with --skip-invalid)
     blocked: bool  # errors exist and the user did not ask to skip invalid entries
+
+
+def pending_cancels(state: LedgerState) -> frozenset[str]:
+    """Posts whose cancel went out with no recorded answer: the service may have cancelled
+    them, so the plan must not take them for waiting (see PlanOptions.pending_cancels)."""
+    return frozenset(i for i, d in state.details.items() if d.pending_cancel is not None)
 
 
 def media_digests(result: ValidationResult) -> dict[str, str]:

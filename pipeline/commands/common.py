@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.calendar import MissingPath
 from pipeline.config import find_git_root, load_config
-from pipeline.ledger import Ledger
+from pipeline.ledger import Ledger, LedgerState
 from pipeline.model import LedgerPost
 from pipeline.validation import ValidationResult, validate
 
@@ -35,11 +35,17 @@ def parse_now(text: str | None) -> datetime:
     return value.astimezone(UTC)
 
 
-def read_ledger(directory: str) -> dict[str, LedgerPost]:
-    """The ledger's posts, without creating or locking anything (for read-only commands)."""
+def read_state(directory: str) -> LedgerState | None:
+    """The ledger's state, without creating or locking anything; None when there is none."""
     if not os.path.exists(os.path.join(directory, "events.jsonl")):
-        return {}
-    return dict(Ledger(directory).state().posts)
+        return None
+    return Ledger(directory).state()
+
+
+def read_ledger(directory: str) -> dict[str, LedgerPost]:
+    """The ledger's posts (empty when there is no ledger), without creating anything."""
+    state = read_state(directory)
+    return dict(state.posts) if state else {}
 
 
 def existing_ledger(args: argparse.Namespace) -> str:

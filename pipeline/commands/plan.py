@@ -12,10 +12,10 @@ from pipeline.commands.common import (
     intervals,
     ledger_dir,
     load,
-    read_ledger,
+    read_state,
 )
 from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan
+from pipeline.planning import build_plan, pending_cancels
 from pipeline.report import render_text
 from pipeline.report.plan import render_plan_json, render_plan_text
 
@@ -24,15 +24,17 @@ def plan_command(args: argparse.Namespace) -> int:
     result = load(args)
     post_interval, media_interval = intervals(result)
     directory = ledger_dir(args, result.config.root)
+    state = read_state(directory)
     planned = build_plan(
         result,
-        read_ledger(directory),
+        state.posts if state else {},
         PlanOptions(
             now=result.now,
             post_interval=post_interval,
             media_interval=media_interval,
             prune=args.prune,
             retry_failed=args.retry_failed,
+            pending_cancels=pending_cancels(state) if state else frozenset(),
         ),
         skip_invalid=args.skip_invalid,
     )

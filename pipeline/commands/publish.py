@@ -213,22 +213,7 @@ def publish_command(args: argparse.Namespace) -> int:
 
 
 def _confirm(publisher: Publisher, console: Console, directory: str) -> bool:
-    from pipeline.plan import PlanOptions
-    from pipeline.planning import build_plan
-
-    opts = publisher.opts
-    planned = build_plan(
-        publisher.result,
-        publisher.ledger.state().posts,
-        PlanOptions(
-            now=publisher.clock(),
-            post_interval=opts.post_interval,
-            media_interval=opts.media_interval,
-            prune=opts.prune,
-            retry_failed=opts.retry_failed,
-        ),
-        skip_invalid=opts.skip_invalid,
-    )
+    planned = publisher.plan()  # exactly the plan the run will carry out
     # Already rendered: printing it through rich again would read captions' brackets as markup.
     sys.stdout.write(
         render_plan_text(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
 
-from pipeline.commands.common import EXIT_OK, UsageError, intervals, ledger_dir, load
-from pipeline.ledger import Ledger
+from pipeline.commands.common import (
+    EXIT_OK,
+    UsageError,
+    intervals,
+    ledger_dir,
+    load,
+    read_state,
+)
 from pipeline.ledger.fileio import write_atomic
 from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan
+from pipeline.planning import build_plan, pending_cancels
 from pipeline.report.html import render_html
 from pipeline.report.html_data import build_report_data
 
@@ -18,14 +23,17 @@ from pipeline.report.html_data import build_report_data
 def report_command(args: argparse.Namespace) -> int:
     result = load(args)
     directory = ledger_dir(args, result.config.root)
-    state = None
-    if os.path.exists(os.path.join(directory, "events.jsonl")):
-        state = Ledger(directory).state()
+    state = read_state(directory)
     post_interval, media_interval = intervals(result)
     plan = build_plan(
         result,
         state.posts if state else {},
-        PlanOptions(now=result.now, post_interval=post_interval, media_interval=media_interval),
+        PlanOptions(
+            now=result.now,
+            post_interval=post_interval,
+            media_interval=media_interval,
+            pending_cancels=pending_cancels(state) if state else frozenset(),
+        ),
         skip_invalid=True,
     ).plan
     html = render_html(build_report_data(result, state, plan, datetime.now(UTC)))

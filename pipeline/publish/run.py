@@ -45,7 +45,7 @@ from pipeline.ledger.events import (
 from pipeline.ledger.views import write_views
 from pipeline.model import LedgerPost, PlannedPost
 from pipeline.plan import Plan, PlanOptions, Step
-from pipeline.planning import build_plan
+from pipeline.planning import PlanResult, build_plan, pending_cancels
 from pipeline.publish.body import build_body
 from pipeline.publish.keys import media_identity, post_key
 from pipeline.publish.lanes import run_lanes
@@ -216,10 +216,11 @@ class Publisher:
             self.summary.seconds = time.monotonic() - started
             self.progress.stop()
 
-    def _run(self) -> RunSummary:
+    def plan(self, state: LedgerState | None = None) -> PlanResult:
+        """The plan this run carries out (also what the confirmation prompt shows)."""
         now = self.clock()
-        state = self.ledger.state()
-        plan_result = build_plan(
+        state = state or self.ledger.state()
+        return build_plan(
             self.result,
             state.posts,
             PlanOptions(
@@ -230,12 +231,14 @@ class Publisher:
                 retry_failed=self.opts.retry_failed,
                 imported_media=self._usable_media_keys(state, now),
                 waiting_cap=self.opts.waiting_cap,
-                pending_cancels=frozenset(
-                    i for i, d in state.details.items() if d.pending_cancel is not None
-                ),
+                pending_cancels=pending_cancels(state),
             ),
             skip_invalid=self.opts.skip_invalid,
         )
+
+    def _run(self) -> RunSummary:
+        state = self.ledger.state()
+        plan_result = self.plan(state)
         plan = plan_result.plan
         self.summary.plan = plan
         self.summary.counts["skipped"] = len(plan_result.skipped)
