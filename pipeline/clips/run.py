@@ -27,7 +27,7 @@ from pipeline.clips.unknown import UnknownClipPost, unknown_clip_posts
 from pipeline.ledger import Ledger
 from pipeline.model import PlannedPost
 from pipeline.plan import Step
-from pipeline.publish.record import Outcome, deferred
+from pipeline.publish.record import Outcome, deferred, missed
 
 
 @dataclass(slots=True)
@@ -68,13 +68,13 @@ def publish_clip_steps(
                 result.counts["unknown"] += 1
                 result.failures.append(unknown.message())
     posts = [s.post for s in creates if s.post is not None]
-    missed = [p for p in posts if now > p.scheduled_for + late_grace]
-    for post in missed:
-        _defer(ledger, run_id, post, "missed", "its time passed before it could be sent")
+    late = [p for p in posts if now > p.scheduled_for + late_grace]
+    for post in late:
+        ledger.append_many(missed(run_id, post))
         line = f"{post.identity}: missed its time ({post.scheduled_for:%Y-%m-%d %H:%M} UTC)"
         result.counts["failed"] += 1
         result.failures.append(line)
-    posts = [p for p in posts if p not in missed]
+    posts = [p for p in posts if p not in late]
     preflight = clip_preflight(client, posts)
     result.problems.extend(preflight.problems)
     by_identity = {s.identity: s for s in creates}

@@ -22,7 +22,7 @@ OUTCOME_RESULTS: Final = ("scheduled", "queued", "published", "processing", "fai
 CANCEL_RESULTS: Final = ("cancelled", "already_cancelled", "not_cancellable", "failed", "unknown")
 CANCEL_REASONS: Final = ("replace", "prune")
 MEDIA_STATUSES: Final = ("ready", "processing", "failed", "unknown")
-STATUS_ORIGINS: Final = ("poll", "webhook")
+STATUS_ORIGINS: Final = ("poll", "webhook", "publisher")
 #: The figures the API reports (`Figures.metrics`); null means "not reported", never 0.
 METRICS: Final = (
     "views",

@@ -28,11 +28,13 @@ from pipeline.api import (
 )
 from pipeline.ledger import Ledger
 from pipeline.ledger.events import (
+    LedgerEvent,
     MediaIntent,
     MediaOutcome,
     PostDeferred,
     PostIntent,
     PostOutcome,
+    PostStatusSeen,
 )
 from pipeline.model import PlannedPost
 
@@ -144,6 +146,26 @@ def post_fields(post: PlannedPost) -> dict[str, Any]:
 def deferred(run: str, post: PlannedPost, reason: str, message: str | None = None) -> PostDeferred:
     """A planned post left for a later run (`reason`: waiting_cap, missed, a not-sent code)."""
     return PostDeferred(run=run, reason=reason, message=message, **post_fields(post))
+
+
+MISSED = "its time passed before it could be sent"
+
+
+def missed(run: str, post: PlannedPost) -> list[LedgerEvent]:
+    """A post whose time passed before it could be sent: failed with code `missed`, so it is
+    reported once and left alone (a past time of a post the ledger holds is no calendar error;
+    `--retry-failed` or a new time sends it)."""
+    return [
+        deferred(run, post, "missed", MISSED),
+        PostStatusSeen(
+            run=run,
+            identity=post.identity,
+            status="failed",
+            origin="publisher",
+            error_code="missed",
+            error_message=MISSED,
+        ),
+    ]
 
 
 def intent(

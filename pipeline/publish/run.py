@@ -52,7 +52,7 @@ from pipeline.publish.lanes import run_lanes
 from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
 from pipeline.publish.preflight import Preflight, run_preflight
 from pipeline.publish.reconcile import Verdict, key_still_remembered, reconcile
-from pipeline.publish.record import Outcome, PostRecorder, deferred
+from pipeline.publish.record import Outcome, PostRecorder, deferred, missed
 from pipeline.validation import ValidationResult
 
 #: Answers after which a resend under the same Idempotency-Key can only get the same answer.
@@ -574,9 +574,7 @@ class Publisher:
         now = self.clock()
         if now >= post.scheduled_for - self.opts.schedule_now_within:
             if now > post.scheduled_for + self.opts.late_grace:
-                self.ledger.append(
-                    deferred(self.run_id, post, "missed", "its time passed before it could be sent")
-                )
+                self.ledger.append_many(missed(self.run_id, post))
                 self._count(
                     "failed",
                     f"{post.identity}: missed its time ({post.scheduled_for:%Y-%m-%d %H:%M} UTC)",

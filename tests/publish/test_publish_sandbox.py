@@ -257,3 +257,45 @@ def test_clip_posts_go_through_the_clip_server_once(rig: Rig) -> None:
     }
     assert len({states[f"clip0/{p}"].post_id for p in ("tiktok", "instagram", "youtube")}) == 1
     assert str(rig.sandbox.upload_post_key) not in (rig.ledger_dir / "events.jsonl").read_text()
+
+
+def test_a_post_whose_time_passes_before_it_is_sent_is_failed_once_and_blocks_nothing(
+    rig: Rig,
+) -> None:
+    """The run's clock is three hours ahead of validation: every post missed its time."""
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.api import Status200Client
+    from pipeline.config import load_config
+    from pipeline.publish.run import Publisher, PublishOptions
+    from pipeline.validation import validate
+
+    rig.write(
+        "defaults: {timezone: UTC, account: '@demo'}\nposts:\n"
+        "  - {id: soon, at: '2026-11-28 13:00', platform: x, text: hi}\n"
+    )
+    paths = [str(rig.root / "schedules")]
+    now = rig.now()
+    result = validate(paths, load_config(paths[0]), now)
+    assert result.errors == []
+    ledger = Ledger(rig.ledger_dir)
+    with ledger.lock("test"), Status200Client(rig.settings()) as client:
+        summary = Publisher(
+            client,
+            ledger,
+            result,
+            PublishOptions(post_interval=0.1, media_interval=0.1),
+            clock=lambda: datetime.now(UTC) + (now - datetime.now(UTC)) + timedelta(hours=3),
+        ).run()
+    assert summary.exit_code == 1 and any("missed its time" in f for f in summary.failures)
+    assert total_created(rig.counters()) == 0
+    post = rig.state().posts["soon/x"]
+    assert (post.status, post.last_error) == (
+        "failed",
+        "missed: its time passed before it could be sent",
+    )
+    # Later runs: the past time is no calendar error now, and nothing is sent again.
+    later = validate(
+        paths, load_config(paths[0]), now + timedelta(hours=4), recorded=dict(rig.state().posts)
+    )
+    assert later.errors == []
