@@ -225,7 +225,7 @@ class PostRecorder:
 
     def after_attempt(self, attempt: int, outcome: CreateResult | Status200Error) -> None:
         self.last = found = outcome_of(outcome)
-        self.ledger.append(
+        events: list[LedgerEvent] = [
             PostOutcome(
                 run=self.run,
                 identity=self.post.identity,
@@ -242,7 +242,11 @@ class PostRecorder:
                 error_message=found.error_message,
                 replayed=found.replayed,
             )
-        )
+        ]
+        if found.not_sent:  # nothing reached the network: a later attempt or run sends it
+            reason = found.error_code or "not_sent"
+            events.append(deferred(self.run, self.post, reason, found.error_message))
+        self.ledger.append_many(events)  # one write: a crash cannot leave the refusal alone
 
 
 class MediaRecorder:

@@ -632,10 +632,7 @@ class Publisher:
     def _tally(self, send: Send, outcome: Outcome) -> None:
         post = send.post
         label = f"{post.identity} {post.account} {post.scheduled_for:%Y-%m-%d %H:%M} UTC"
-        if outcome.not_sent:
-            self.ledger.append(
-                deferred(self.run_id, post, outcome.error_code or "not_sent", outcome.error_message)
-            )
+        if outcome.not_sent:  # the recorder wrote the deferral with the outcome
             self._count("deferred", f"deferred {label}: {outcome.error_code}")
         elif outcome.result == "failed":
             self._count(
