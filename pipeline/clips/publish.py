@@ -33,7 +33,6 @@ from pipeline.clips.errors import (
 from pipeline.clips.rules import user_id_for
 from pipeline.clips.types import CLIP_PLATFORMS, ClipJob, ClipPostAccepted, ClipPostRequest
 from pipeline.ledger import Ledger
-from pipeline.ledger.events import PostOutcome
 from pipeline.model import PlannedPost
 from pipeline.publish.record import Outcome, intent
 
@@ -207,19 +206,7 @@ class ClipRecorder:
         events = []
         for post in self.posts:
             found = self.last[post.identity] = outcome_for(post.platform, outcome)
-            events.append(
-                PostOutcome(
-                    run=self.run_id,
-                    identity=post.identity,
-                    attempt=self._attempt(post, attempt),
-                    result=found.result,
-                    http_status=found.http_status,
-                    api_code=found.api_code,
-                    post_id=found.post_id,
-                    error_code=found.error_code,
-                    error_message=found.error_message,
-                )
-            )
+            events.append(found.event(self.run_id, post.identity, self._attempt(post, attempt)))
         self.ledger.append_many(events)
 
 

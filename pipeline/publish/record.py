@@ -7,6 +7,7 @@ attempt, so a SIGKILL at any moment leaves either an intent without an outcome (
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,18 @@ class Outcome:
     @property
     def not_sent(self) -> bool:
         return self.result == "failed" and self.error_code in NOT_SENT
+
+    def event(
+        self, run: str, identity: str, attempt: int, file_ids: Sequence[str] = ()
+    ) -> PostOutcome:
+        """The ledger's record of this outcome for one attempt on one post."""
+        return PostOutcome(
+            run=run,
+            identity=identity,
+            attempt=attempt,
+            file_ids=tuple(file_ids),
+            **dataclasses.asdict(self),
+        )
 
 
 def outcome_of(answer: CreateResult | Status200Error) -> Outcome:
@@ -225,23 +238,9 @@ class PostRecorder:
 
     def after_attempt(self, attempt: int, outcome: CreateResult | Status200Error) -> None:
         self.last = found = outcome_of(outcome)
+        attempt_no = self.first_attempt + attempt - 1
         events: list[LedgerEvent] = [
-            PostOutcome(
-                run=self.run,
-                identity=self.post.identity,
-                attempt=self.first_attempt + attempt - 1,
-                result=found.result,
-                http_status=found.http_status,
-                api_code=found.api_code,
-                post_id=found.post_id,
-                scheduled_post_id=found.scheduled_post_id,
-                platform_post_id=found.platform_post_id,
-                permalink=found.permalink,
-                file_ids=tuple(self.file_ids),
-                error_code=found.error_code,
-                error_message=found.error_message,
-                replayed=found.replayed,
-            )
+            found.event(self.run, self.post.identity, attempt_no, self.file_ids)
         ]
         if found.not_sent:  # nothing reached the network: a later attempt or run sends it
             reason = found.error_code or "not_sent"
