@@ -239,8 +239,8 @@ def test_a_post_whose_time_has_come_goes_out_now_and_a_missed_one_is_not_sent(
     assert result.counts == {"submitted": 1, "failed": 1}
     (upload,) = sandbox.clip_posts()
     assert upload["scheduled_date"] is None and upload["timezone"] is None
-    late = ledger.state().posts["late/tiktok"]  # reported once, then left alone: no calendar error
-    assert (late.status, late.last_error) == (
+    missed = ledger.state().posts["late/tiktok"]  # reported once, then left alone
+    assert (missed.status, missed.last_error) == (
         "failed",
         "missed: its time passed before it could be sent",
     )
