@@ -4,6 +4,7 @@ The tree (one `isinstance` check answers "may I send this again?"):
 
     Status200Error
      +-- ConfigError              the settings cannot be built; names the variable, never the key
+     |    +-- MissingKey          STATUS200_API_KEY is not set (a run may need no request at all)
      +-- TransportFailure         no usable answer; `may_have_reached` says if the service saw it
      |    +-- NotJsonAnswer       a gateway's HTML/plain page (Netlify 504, Supabase 546)
      +-- ApiError                 a JSON answer the retry table calls a failure
@@ -38,6 +39,10 @@ class Status200Error(Exception):
 
 class ConfigError(Status200Error, ValueError):
     """The API settings cannot be built (a missing key, a malformed number)."""
+
+
+class MissingKey(ConfigError):
+    """STATUS200_API_KEY is not set: only the posts that go to this API are held back."""
 
 
 class TransportFailure(Status200Error):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from pipeline.api.errors import ConfigError
+from pipeline.api.errors import ConfigError, MissingKey
 
 DEFAULT_BASE_URL: Final = "https://status200uploads.com/api/v2"
 #: The API's own numbers (x-status200-limits) that the defaults below come from.
@@ -131,7 +131,7 @@ class ApiSettings:
         _MEDIA_INTERVAL and _READ_WINDOW (seconds). Empty values count as unset."""
         key = environ.get("STATUS200_API_KEY", "").strip()
         if not key:
-            raise ConfigError("STATUS200_API_KEY is not set: export the API key from the API page")
+            raise MissingKey("STATUS200_API_KEY is not set: export the API key from the API page")
         base = environ.get("STATUS200_BASE_URL", "").strip() or DEFAULT_BASE_URL
         older = environ.get("STATUS200_OLDER_BASE_URL", "").strip() or None
         return cls(

@@ -22,10 +22,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pipeline.api import ApiSettings, ConfigError, Status200Client
+from pipeline.api import ApiSettings, ConfigError, MissingKey, Status200Client
 from pipeline.clips.client import ClipClient
 from pipeline.clips.errors import ClipConfigError
 from pipeline.clips.settings import ClipSettings
+from pipeline.clips.types import KEY_VARIABLE
 from pipeline.commands.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -129,16 +130,38 @@ def _clip_client(result: object) -> Iterator[ClipClient | None]:
         settings = ClipSettings.from_env(os.environ)
     except ClipConfigError as exc:
         raise UsageError(str(exc)) from None
+    if settings.api_key is None:
+        yield None  # the clip posts are held back, with the variable named; the rest goes out
+        return
     with ClipClient(settings) as client:
         yield client
 
 
-def _settings() -> ApiSettings:
+def _settings() -> ApiSettings | None:
+    """The Status 200 settings; None without a key (its posts are then held back, not the run)."""
     try:
         settings = ApiSettings.from_env(os.environ)
+    except MissingKey:
+        return None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     return settings
+
+
+@contextmanager
+def _status200_client(settings: ApiSettings | None) -> Iterator[Status200Client | None]:
+    if settings is None:
+        yield None
+        return
+    with Status200Client(settings) as client:
+        yield client
+
+
+def _secrets(settings: ApiSettings | None) -> list[str]:
+    """Every key in the environment, so that the ledger scrubs them from what it records."""
+    keys = [settings.api_key.reveal()] if settings is not None else []
+    clip_key = os.environ.get(KEY_VARIABLE, "").strip()
+    return keys + ([clip_key] if clip_key else [])
 
 
 def _clock(now: datetime) -> object:
@@ -176,19 +199,20 @@ def publish_command(args: argparse.Namespace) -> int:
         media_base_url=media_base,
         media_root=os.path.join(config.root, config.media_root) if config.media_root else None,
     )
-    settings = dataclasses.replace(
-        settings, post_interval=post_interval, media_interval=media_interval
-    )
+    if settings is not None:
+        settings = dataclasses.replace(
+            settings, post_interval=post_interval, media_interval=media_interval
+        )
     directory = ledger_dir(args, config.root)
     stop = threading.Event()
-    ledger = Ledger(directory, secrets=[settings.api_key.reveal()])
+    ledger = Ledger(directory, secrets=_secrets(settings))
     try:
         with ledger.lock(f"pipeline publish {' '.join(args.paths)}"), stop_on_signals(stop):
             if result.diagnostics and not args.quiet and not args.json:
                 sys.stderr.write(
                     render_text(result.diagnostics, result.summary(), color=color(sys.stderr))
                 )
-            with Status200Client(settings) as client, _clip_client(result) as clips:
+            with _status200_client(settings) as client, _clip_client(result) as clips:
                 publisher = Publisher(
                     client,
                     ledger,
@@ -206,6 +230,8 @@ def publish_command(args: argparse.Namespace) -> int:
                     print("nothing sent", file=sys.stderr)
                     return EXIT_PROBLEMS
                 summary = publisher.run()
+    except MissingKey as exc:
+        raise UsageError(str(exc)) from None
     except LedgerLocked as exc:
         print(f"pipeline publish: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from pipeline import __version__
-from pipeline.api import ApiError, Status200Client, Status200Error
+from pipeline.api import ApiError, MissingKey, Status200Client, Status200Error
 from pipeline.clips.client import ClipClient
 from pipeline.clips.run import publish_clip_steps
 from pipeline.clips.unknown import is_clip_post
@@ -135,7 +135,7 @@ def now_utc() -> datetime:
 class Publisher:
     def __init__(
         self,
-        client: Status200Client,
+        client: Status200Client | None,
         ledger: Ledger,
         result: ValidationResult,
         options: PublishOptions,
@@ -145,7 +145,9 @@ class Publisher:
         clock: Callable[[], datetime] = now_utc,
         clip_client: ClipClient | None = None,
     ) -> None:
-        """`clip_client`: the clip server, for entries with `clip:` (docs/clips.md)."""
+        """`client` is None when STATUS200_API_KEY is not set: that API's posts are then held
+        back, and the clip posts still go out. `clip_client`: the clip server, for entries with
+        `clip:` (docs/clips.md); None holds the clip posts back likewise."""
         self.client, self.ledger, self.result, self.opts = client, ledger, result, options
         self.clip_client = clip_client
         self.progress = progress or SilentProgress()
@@ -161,6 +163,13 @@ class Publisher:
         self._kinds: dict[str, list[str]] = {}
 
     # --- helpers -------------------------------------------------------------------------------
+
+    @property
+    def _api(self) -> Status200Client:
+        """The Status 200 client; steps that need it are held back before here when it is None."""
+        if self.client is None:
+            raise RuntimeError("no STATUS200_API_KEY: these steps should have been held back")
+        return self.client
 
     def _count(self, key: str, line: str | None = None, *, failure: bool = False) -> None:
         with self._lock:
@@ -249,6 +258,7 @@ class Publisher:
         for step in plan.of("locked", "orphan", "failed"):
             self.progress.note(f"{step.action}: {step.identity}: {step.reason}")
             self.summary.counts[step.action] += 0  # shown, not counted as a failure of this run
+        self._check_keys(plan, state)
         if self.opts.dry_run:
             return self._dry_run(plan)
         if not plan.of("create", "replace", "cancel", "reconcile", "defer"):
@@ -289,6 +299,23 @@ class Publisher:
             write_views(self.ledger)
         return self.summary
 
+    def _check_keys(self, plan: Plan, state: LedgerState) -> None:
+        """Refuse the run (MissingKey) when every request it would make lacks its key.
+
+        A missing key holds back only its own backend's posts while others can go out (exit 1,
+        each post named); when nothing at all could be sent, it is a usage error instead."""
+        work = plan.of("create", "replace", "cancel", "reconcile")
+        clip = [s for s in work if self._is_clip(s, state) and s.action == "create"]
+        api = [s for s in work if not self._is_clip(s, state)]
+        missing = []
+        if api and self.client is None:
+            missing.append(f"STATUS200_API_KEY is not set ({len(api)} Status 200 post(s))")
+        if clip and self.clip_client is None:
+            missing.append(f"UPLOAD_POST_API_KEY is not set ({len(clip)} clip post(s))")
+        runnable = (api and self.client is not None) or (clip and self.clip_client is not None)
+        if missing and not runnable:
+            raise MissingKey("; ".join(missing) + ": nothing could be sent")
+
     def _is_clip(self, step: Step, state: LedgerState) -> bool:
         """Clip posts go through the clip server; none of the Status 200 steps apply to them."""
         if step.post is not None and step.post.entry.clip is not None:
@@ -300,12 +327,35 @@ class Publisher:
         self._clip_ids = {s.identity for s in clip_steps}
         sends_steps = [s for s in plan.sends if s.identity not in self._clip_ids]
         reconcile_steps = [s for s in plan.of("reconcile") if s.identity not in self._clip_ids]
-        posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
         clip_creates = sum(s.action == "create" for s in clip_steps)  # they report progress too
         self.progress.start(len(sends_steps) + len(reconcile_steps) + clip_creates)
+        if self.client is None:
+            cancels = [s for s in plan.of("cancel") if s.identity not in self._clip_ids]
+            self._hold(
+                [*sends_steps, *reconcile_steps, *cancels],
+                "Status 200 posts need STATUS200_API_KEY",
+            )
+        else:
+            self._execute_status200(plan, state, sends_steps, reconcile_steps)
+        if clip_steps:
+            self._clips(clip_steps)
+
+    def _hold(self, steps: Sequence[Step], why: str) -> None:
+        """Steps whose backend has no key: nothing is sent or recorded; a later run sends them."""
+        for step in steps:
+            self._count("held", f"{step.identity}: held back: {why}", failure=True)
+
+    def _execute_status200(
+        self,
+        plan: Plan,
+        state: LedgerState,
+        sends_steps: Sequence[Step],
+        reconcile_steps: Sequence[Step],
+    ) -> None:
+        posts = [s.post for s in (*sends_steps, *reconcile_steps) if s.post is not None]
         # Reconciling needs the profiles' ids, also for posts no longer in the calendar.
         needed = posts or reconcile_steps
-        self._preflight = run_preflight(self.client, posts) if needed else Preflight()
+        self._preflight = run_preflight(self._api, posts) if needed else Preflight()
         self.summary.problems.extend(self._preflight.problems)
         for problem in self._preflight.problems:
             self.progress.note(problem)
@@ -322,19 +372,13 @@ class Publisher:
         self._defer(plan, state)
         self._send_all(sends)
         self._settle_unknowns()
-        if clip_steps:
-            self._clips(clip_steps)
 
     def _clips(self, steps: list[Step]) -> None:
-        creates = [s for s in steps if s.action == "create"]
         if self.clip_client is None:
-            for step in creates:
-                self._count(
-                    "held",
-                    f"{step.identity}: held back: clip posts need "
-                    "UPLOAD_POST_API_KEY (and CLIP_SERVER_URL)",
-                    failure=True,
-                )
+            self._hold(
+                [s for s in steps if s.action == "create"],
+                "clip posts need UPLOAD_POST_API_KEY (and CLIP_SERVER_URL)",
+            )
             return
         outcome = publish_clip_steps(
             self.clip_client,
@@ -378,7 +422,7 @@ class Publisher:
         recs = [s.recorded for s in steps if s.recorded is not None]
         if not recs:
             return []
-        verdict = reconcile(self.client, recs, self._profile_ids(), state.api_ids)
+        verdict = reconcile(self._api, recs, self._profile_ids(), state.api_ids)
         self._record_verdict(verdict)
         by_identity = {s.identity: s for s in steps}
         sends = []
@@ -431,7 +475,7 @@ class Publisher:
             )
         )
         try:
-            answer = self.client.cancel_post(target)
+            answer = self._api.cancel_post(target)
         except Status200Error as exc:
             code = getattr(exc, "code", None)
             result = (
@@ -508,7 +552,7 @@ class Publisher:
         if not sends:
             return
         lane = MediaLane(
-            self.client,
+            self._api,
             self.ledger,
             self.run_id,
             interval=self.opts.media_interval,
@@ -615,7 +659,7 @@ class Publisher:
             request=body,
         )
         with contextlib.suppress(Status200Error):  # the recorder holds each attempt's outcome
-            self.client.create_post(body, key, observer=recorder)
+            self._api.create_post(body, key, observer=recorder)
         if recorder.last is None:  # nothing was sent (refused before the first attempt)
             return Outcome(
                 "failed", error_code="not_sent", error_message="the request was not sent"
@@ -665,7 +709,7 @@ class Publisher:
             if not unknown:
                 return
             self.summary.counts["unknown"] = 0
-            verdict = reconcile(self.client, unknown, self._profile_ids(), state.api_ids)
+            verdict = reconcile(self._api, unknown, self._profile_ids(), state.api_ids)
             self._record_verdict(verdict)
             posts = {p.identity: p for p in self._planned()}
             sends = []
@@ -704,6 +748,9 @@ class Publisher:
                     "`pipeline validate --online` checks clip posts"
                 )
                 continue
+            if self.client is None:
+                self._hold([step], "Status 200 posts need STATUS200_API_KEY")
+                continue
             items, problem = self._media_items(post)
             if problem:
                 self._count("refused", f"{post.identity}: {problem}", failure=True)
@@ -716,7 +763,7 @@ class Publisher:
                 dry_run=True,
             )
             try:
-                report = self.client.create_post(body, None)
+                report = self._api.create_post(body, None)
             except Status200Error as exc:
                 self._count("refused", f"{post.identity}: {exc}", failure=True)
                 continue
