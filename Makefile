@@ -6,25 +6,34 @@ STAMP  := $(VENV)/.installed
 SCHEDULES ?= schedules
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint pytest test validate plan publish status demo sandbox docs bench clean
+.PHONY: help install lock test-prereqs lint pytest test validate plan publish status demo sandbox docs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml requirements.lock requirements-bootstrap.lock scripts/install.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) scripts/install.sh
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv with the package (editable) and dev tools
+install: $(STAMP) ## create .venv from requirements.lock (every dependency pinned, hashes checked)
+
+lock: $(STAMP) ## re-resolve requirements.lock to the newest versions pyproject.toml allows
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --no-header --upgrade --quiet -o requirements.lock
+	echo "uv==$$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)" | $(BIN)/uv pip compile - \
+		--universal --python-version 3.11 --generate-hashes --no-header --quiet \
+		-o requirements-bootstrap.lock
+	PYTHON=$(PYTHON) VENV=$(VENV) scripts/install.sh
+
+test-prereqs: ## make sure the browser test's Chromium is there (apt-get as root)
+	scripts/test-prereqs.sh
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check pipeline tests bench scripts
 	$(BIN)/ruff format --check pipeline tests bench scripts
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## the test suite only
+pytest: $(STAMP) test-prereqs ## the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest ## lint + the whole test suite (what CI runs)

@@ -1,7 +1,7 @@
 """`make demo`: the real pipeline on the example calendars, against a local sandbox.
 
 Starts `pipeline sandbox` (with a time scale, its clock at the demo's date) and a static server
-for schedules/media, publishes schedules/ twice (the second run sends nothing), shows the
+for demo/schedules/media, publishes demo/schedules/ twice (the second run sends nothing), shows the
 ledger, and stops everything it started, even when a step fails.
 
     .venv/bin/python scripts/demo.py [--time-scale 0.01] [--keep-ledger DIR]
@@ -19,8 +19,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
 BIN = Path(sys.executable).parent
-#: The example calendars are for December 2026; the demo pretends it is the end of November.
+#: The demo calendars are for December 2026; the demo's clock is pinned to the end of November,
+#: so it runs the same on any date (both the sandbox's clock and the pipeline's `--now`).
 DEMO_NOW = "2026-11-28T12:00:00Z"
 
 
@@ -93,14 +95,14 @@ def main() -> int:
                 "--bind",
                 "127.0.0.1",
                 "--directory",
-                str(ROOT / "schedules" / "media"),
+                str(DEMO / "schedules" / "media"),
             ],
             r"port (\d+)",
         )
         children.append(media)
         env["PIPELINE_MEDIA_BASE_URL"] = f"http://127.0.0.1:{match.group(1)}/"
         env["NO_COLOR"] = "1"
-        common = ["schedules/", "--ledger", str(ledger), "--now", DEMO_NOW]
+        common = ["demo/schedules/", "--ledger", str(ledger), "--now", DEMO_NOW]
         codes = [
             step("what would happen", [pipeline, "plan", *common], env),
             step(

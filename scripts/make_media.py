@@ -1,8 +1,8 @@
-"""Make the example media under schedules/media/ (documents how they were made; tests never run it).
+"""Make the demo media under demo/schedules/media/ (how they were made; tests never run it).
 
 Needs, in a throwaway virtualenv (not the project's, PyAV is no dependency of the pipeline):
     python3 -m venv /tmp/mediavenv && /tmp/mediavenv/bin/pip install av pillow
-    /tmp/mediavenv/bin/python scripts/make_media.py [--out schedules/media]
+    /tmp/mediavenv/bin/python scripts/make_media.py [--out demo/schedules/media]
 
 Everything is drawn with Pillow (its built-in font, so the result does not depend on the fonts of
 the machine); videos are encoded as H.264 in MP4 by PyAV's bundled FFmpeg (libx264).
@@ -188,7 +188,9 @@ def clip(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Make the example media files.")
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parents[1] / "schedules" / "media"
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "demo" / "schedules" / "media",
     )
     out = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)

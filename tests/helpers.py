@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 #: Tests pretend it is this time, so calendars in December 2026 stay in the future forever.
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE_MEDIA = REPO / "schedules" / "media"
+SAMPLE_MEDIA = REPO / "demo" / "schedules" / "media"
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:

@@ -16,7 +16,7 @@ from PIL import Image
 from pipeline import media_probe
 from pipeline.media_probe import MediaInfo, MediaProbe, sniff
 
-MEDIA = Path(__file__).resolve().parents[1] / "schedules" / "media"
+MEDIA = Path(__file__).resolve().parents[1] / "demo" / "schedules" / "media"
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 

@@ -172,9 +172,9 @@ def test_plan_refuses_when_the_calendar_has_errors(
 
 
 def test_example_calendars_validate_cleanly() -> None:
-    """Dogfood: schedules/ is validated by `make test`, at a date before the campaign."""
+    """Dogfood: the demo calendars are validated by `make test`, at the demo's pinned clock."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", "validate", "schedules/", "--now", NOW, "--strict"],
+        [sys.executable, "-m", "pipeline", "validate", "demo/schedules/", "--now", NOW, "--strict"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -414,14 +414,13 @@ def test_an_empty_calendar_renders(tmp_path: Path) -> None:
 
 
 def _example_files() -> list[Path]:
-    folder = REPO / "schedules"
+    folder = REPO / "demo" / "schedules"
     return sorted(p for p in folder.glob("*") if p.suffix in (".yaml", ".yml", ".csv"))
 
 
 def test_the_example_calendars_render(tmp_path: Path) -> None:
-    if not _example_files():
-        pytest.skip("schedules/ has no example calendars yet (the lead is adding them)")
-    folder = str(REPO / "schedules")
+    assert _example_files(), "demo/schedules/ lost its example calendars"
+    folder = str(REPO / "demo" / "schedules")
     result = validate([folder], load_config(folder), NOW)
     plan = build_plan(result, {}, PlanOptions(now=NOW)).plan
     data = build_report_data(result, None, plan, NOW + timedelta(minutes=1))

@@ -206,9 +206,8 @@ def test_figures_table_sorts_with_not_reported_last(opened: Any) -> None:
 
 
 def test_the_example_calendar_report(driver: Any, tmp_path: Path) -> None:
-    folder = REPO / "schedules"
-    if not any(p.suffix in (".yaml", ".yml", ".csv") for p in folder.glob("*")):
-        pytest.skip("schedules/ has no example calendars yet")
+    folder = REPO / "demo" / "schedules"
+    assert any(p.suffix in (".yaml", ".yml", ".csv") for p in folder.glob("*")), folder
     result = validate([str(folder)], load_config(str(folder)), NOW)
     plan = build_plan(result, {}, PlanOptions(now=NOW)).plan
     data = build_report_data(result, None, plan, NOW + timedelta(minutes=1))
