@@ -18,6 +18,7 @@ fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 
 uv=""
+again=()
 if command -v uv >/dev/null 2>&1; then
     uv=$(command -v uv)
 elif [ -x "$VENV/bin/uv" ]; then
@@ -25,13 +26,16 @@ elif [ -x "$VENV/bin/uv" ]; then
 elif "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
         -r requirements-bootstrap.lock; then
     uv="$VENV/bin/uv"
+    # Once more through uv, so that its cache holds every wheel of the lock, uv's own included:
+    # the next clone on this machine can then install offline (UV_OFFLINE=1).
+    again=(--reinstall-package uv)
 else
     echo "make install: uv could not be installed; installing with pip instead (slower)" >&2
 fi
 
 if [ -n "$uv" ]; then
     # sync, not install: a package dropped from the lock leaves the virtualenv too.
-    "$uv" pip sync --quiet --python "$VENV/bin/python" --require-hashes "$LOCK"
+    "$uv" pip sync --quiet --python "$VENV/bin/python" --require-hashes "${again[@]}" "$LOCK"
     "$uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
 else
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$LOCK"
