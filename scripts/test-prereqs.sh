@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     else
         how="install Chromium and its ChromeDriver so that $chromium and $chromedriver exist (on Debian or Ubuntu: sudo sh -c '$install')"
     fi
-    echo "make test: the browser test needs ${missing[*]}, which are not installed; $how" >&2
+    echo "make test: the browser test needs packages that are not installed (${missing[*]}); $how" >&2
     exit 1
 fi
 echo "make test: installing ${missing[*]} from Debian's packages (the browser test needs them)" >&2
