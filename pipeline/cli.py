@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_args(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--all", action="store_true", help="also list unchanged posts")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="also save the plan to FILE, for `pipeline publish --plan FILE` to apply as shown",
+    )
 
     p = commands.add_parser(
         "publish",
@@ -122,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="apply exactly the plan `pipeline plan --out FILE` saved (no prompt); refused, "
+        "exit 1, when the calendar, pipeline.yaml or the ledger changed since",
+    )
 
     p = commands.add_parser(
         "status",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from pipeline.ledger.records import LedgerState
 from pipeline.model import Entry, LedgerPost
 from pipeline.plan import Plan, PlanOptions, identity, make_plan, planned_posts
+from pipeline.publish.keys import media_identity
 from pipeline.validation import ValidationResult
 
 
@@ -32,6 +34,52 @@ def media_digests(result: ValidationResult) -> dict[str, str]:
         if digest:
             digests[key] = str(digest)
     return digests
+
+
+def usable_media(
+    result: ValidationResult, state: LedgerState | None, now: datetime
+) -> frozenset[str]:
+    """Media keys whose import the ledger holds with a file_id still usable at `now`: the
+    forecast counts no import for them, and the publisher reuses them."""
+    if state is None:
+        return frozenset()
+    usable = set()
+    for entry in result.entries:
+        for ref in entry.media:
+            digest = getattr(result.media.get(ref.key), "sha256", None)
+            try:
+                ident = media_identity(digest, ref.url)
+            except ValueError:
+                continue
+            record = state.media.get(ident)
+            if record is not None and record.usable(now):
+                usable.add(ref.key)
+    return frozenset(usable)
+
+
+def plan_options(
+    result: ValidationResult,
+    state: LedgerState | None,
+    *,
+    now: datetime,
+    post_interval: float,
+    media_interval: float,
+    prune: bool = False,
+    retry_failed: bool = False,
+    waiting_cap: int = 500,
+) -> PlanOptions:
+    """The one factory of PlanOptions, for `plan`, `report` and `publish` alike: the plan that
+    is shown (and its forecast) is the plan that is applied."""
+    return PlanOptions(
+        now=now,
+        post_interval=post_interval,
+        media_interval=media_interval,
+        prune=prune,
+        retry_failed=retry_failed,
+        imported_media=usable_media(result, state, now),
+        waiting_cap=waiting_cap,
+        pending_cancels=pending_cancels(state) if state is not None else frozenset(),
+    )
 
 
 def build_plan(

@@ -8,16 +8,17 @@ import sys
 from pipeline.commands.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    UsageError,
     color,
     intervals,
     ledger_dir,
     load,
     read_state,
 )
-from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan, pending_cancels
+from pipeline.planning import build_plan, plan_options
 from pipeline.report import render_text
 from pipeline.report.plan import render_plan_json, render_plan_text
+from pipeline.saved_plan import make_saved_plan, saved_options, write_saved_plan
 
 
 def plan_command(args: argparse.Namespace) -> int:
@@ -25,18 +26,17 @@ def plan_command(args: argparse.Namespace) -> int:
     post_interval, media_interval = intervals(result)
     directory = ledger_dir(args, result.config.root)
     state = read_state(directory)
-    planned = build_plan(
+    options = plan_options(
         result,
-        state.posts if state else {},
-        PlanOptions(
-            now=result.now,
-            post_interval=post_interval,
-            media_interval=media_interval,
-            prune=args.prune,
-            retry_failed=args.retry_failed,
-            pending_cancels=pending_cancels(state) if state else frozenset(),
-        ),
-        skip_invalid=args.skip_invalid,
+        state,
+        now=result.now,
+        post_interval=post_interval,
+        media_interval=media_interval,
+        prune=args.prune,
+        retry_failed=args.retry_failed,
+    )
+    planned = build_plan(
+        result, state.posts if state else {}, options, skip_invalid=args.skip_invalid
     )
     if result.diagnostics and not args.json:
         sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
@@ -56,6 +56,17 @@ def plan_command(args: argparse.Namespace) -> int:
                 show_unchanged=args.all,
                 color=color(sys.stdout),
             )
+        )
+    if args.out and not planned.blocked:
+        saved = make_saved_plan(result, planned, saved_options(args), directory)
+        try:
+            write_saved_plan(args.out, saved)
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: {exc.strerror}") from None
+        print(
+            f"Saved this plan to {args.out}. To apply exactly these steps: "
+            f"pipeline publish {' '.join(args.paths)} --plan {args.out}",
+            file=sys.stderr,
         )
     if planned.blocked:
         print(

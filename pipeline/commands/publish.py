@@ -38,10 +38,19 @@ from pipeline.commands.common import (
     load,
 )
 from pipeline.ledger import Ledger, LedgerLocked
+from pipeline.planning import PlanResult
 from pipeline.publish.run import Publisher, PublishOptions, RunSummary
 from pipeline.report import render_text
 from pipeline.report.plan import render_plan_text
 from pipeline.report.summary import render_summary_markdown, render_summary_text
+from pipeline.saved_plan import (
+    PLAN_FLAGS,
+    PlanFileError,
+    SavedPlan,
+    check_inputs,
+    check_steps,
+    read_saved_plan,
+)
 
 
 class RichProgress:
@@ -171,9 +180,34 @@ def _clock(now: datetime) -> object:
     return lambda: datetime.now(UTC) + offset
 
 
+def _saved_plan(args: argparse.Namespace) -> SavedPlan | None:
+    """The saved plan `--plan` names; its flags replace the command line's (which may only
+    repeat them), so the apply is planned exactly as the plan was."""
+    if not args.plan:
+        return None
+    if args.dry_run:
+        raise UsageError("--plan applies a saved plan; --dry-run does not go with it")
+    saved = read_saved_plan(args.plan)
+    for name in PLAN_FLAGS:
+        given, fixed = bool(getattr(args, name)), bool(saved.options.get(name, False))
+        if given and not fixed:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{flag}: the saved plan {args.plan} was made without it; "
+                f"run pipeline plan {flag} --out {args.plan} to make one with it"
+            )
+        setattr(args, name, fixed)
+    return saved
+
+
 def publish_command(args: argparse.Namespace) -> int:
+    try:
+        saved = _saved_plan(args)
+    except PlanFileError as exc:
+        print(f"pipeline publish: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     result = load(args)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and saved is None
     console = Console(file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False)
     if result.errors and not args.skip_invalid:
         sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
@@ -183,7 +217,7 @@ def publish_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-    if not args.yes and not args.dry_run and not interactive:
+    if not args.yes and not args.dry_run and not interactive and saved is None:
         raise UsageError("not on a terminal: add --yes to publish without confirmation")
     settings = _settings()
     post_interval, media_interval = intervals(result)
@@ -198,6 +232,7 @@ def publish_command(args: argparse.Namespace) -> int:
         media_interval=media_interval,
         media_base_url=media_base,
         media_root=os.path.join(config.root, config.media_root) if config.media_root else None,
+        saved_plan=saved.id if saved is not None else None,
     )
     if settings is not None:
         settings = dataclasses.replace(
@@ -225,21 +260,28 @@ def publish_command(args: argparse.Namespace) -> int:
                     clock=_clock(result.now),  # type: ignore[arg-type]
                     clip_client=clips,
                 )
+                planned = publisher.plan()  # shown, checked against a saved plan, applied
+                if saved is not None:
+                    check_inputs(saved, result, directory)
+                    check_steps(saved, planned.plan)
                 asks = interactive and not args.yes and not args.dry_run
-                if asks and not _confirm(publisher, console, directory):
+                if asks and not _confirm(planned, console, directory):
                     print("nothing sent", file=sys.stderr)
                     return EXIT_PROBLEMS
-                summary = publisher.run()
+                summary = publisher.run(planned)
     except MissingKey as exc:
         raise UsageError(str(exc)) from None
+    except PlanFileError as exc:
+        print(f"pipeline publish: {exc}; nothing was sent", file=sys.stderr)
+        return EXIT_PROBLEMS
     except LedgerLocked as exc:
         print(f"pipeline publish: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     return _finish(summary, args, console)
 
 
-def _confirm(publisher: Publisher, console: Console, directory: str) -> bool:
-    planned = publisher.plan()  # exactly the plan the run will carry out
+def _confirm(planned: PlanResult, console: Console, directory: str) -> bool:
+    """Show the plan the run will carry out (the same object), and ask."""
     # Already rendered: printing it through rich again would read captions' brackets as markup.
     sys.stdout.write(
         render_plan_text(

@@ -14,8 +14,7 @@ from pipeline.commands.common import (
     read_state,
 )
 from pipeline.ledger.fileio import write_atomic
-from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan, pending_cancels
+from pipeline.planning import build_plan, plan_options
 from pipeline.report.html import render_html
 from pipeline.report.html_data import build_report_data
 
@@ -25,17 +24,10 @@ def report_command(args: argparse.Namespace) -> int:
     directory = ledger_dir(args, result.config.root)
     state = read_state(directory)
     post_interval, media_interval = intervals(result)
-    plan = build_plan(
-        result,
-        state.posts if state else {},
-        PlanOptions(
-            now=result.now,
-            post_interval=post_interval,
-            media_interval=media_interval,
-            pending_cancels=pending_cancels(state) if state else frozenset(),
-        ),
-        skip_invalid=True,
-    ).plan
+    options = plan_options(
+        result, state, now=result.now, post_interval=post_interval, media_interval=media_interval
+    )
+    plan = build_plan(result, state.posts if state else {}, options, skip_invalid=True).plan
     html = render_html(build_report_data(result, state, plan, datetime.now(UTC)))
     try:
         write_atomic(args.output, html.encode("utf-8"))

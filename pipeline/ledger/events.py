@@ -75,6 +75,7 @@ class RunStarted(LedgerEvent):
     host: str | None = None
     version: str | None = None
     dry_run: bool = False
+    plan: str | None = None  # the saved plan this run applies (`publish --plan`), if any
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

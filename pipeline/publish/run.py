@@ -44,8 +44,8 @@ from pipeline.ledger.events import (
 )
 from pipeline.ledger.views import write_views
 from pipeline.model import LedgerPost, PlannedPost
-from pipeline.plan import Plan, PlanOptions, Step
-from pipeline.planning import PlanResult, build_plan, pending_cancels
+from pipeline.plan import Plan, Step
+from pipeline.planning import PlanResult, build_plan, plan_options
 from pipeline.publish.body import build_body
 from pipeline.publish.keys import media_identity, post_key
 from pipeline.publish.lanes import run_lanes
@@ -87,6 +87,7 @@ class PublishOptions:
     waiting_cap: int = 500  # the API's limit of waiting scheduled posts per account
     schedule_now_within: timedelta = timedelta(seconds=60)
     command: str = "publish"
+    saved_plan: str | None = None  # the id of the saved plan being applied (`publish --plan`)
 
 
 @dataclass(slots=True)
@@ -201,53 +202,37 @@ class Publisher:
             items.append(MediaItem(media_identity(digest, url), url, ref.value))
         return items, None
 
-    def _usable_media_keys(self, state: LedgerState, now: datetime) -> frozenset[str]:
-        usable = set()
-        for entry in self.result.entries:
-            for ref in entry.media:
-                digest = getattr(self.result.media.get(ref.key), "sha256", None)
-                try:
-                    ident = media_identity(digest, ref.url)
-                except ValueError:
-                    continue
-                record = state.media.get(ident)
-                if record is not None and record.usable(now):
-                    usable.add(ref.key)
-        return frozenset(usable)
-
     # --- the pass --------------------------------------------------------------------------------
 
-    def run(self) -> RunSummary:
+    def run(self, planned: PlanResult | None = None) -> RunSummary:
+        """Carry out `planned` (what the prompt showed, or a checked saved plan), else plan now.
+
+        The caller holds the ledger lock, so the ledger cannot change between the two."""
         started = time.monotonic()
         try:
-            return self._run()
+            return self._run(planned)
         finally:
             self.summary.seconds = time.monotonic() - started
             self.progress.stop()
 
     def plan(self, state: LedgerState | None = None) -> PlanResult:
         """The plan this run carries out (also what the confirmation prompt shows)."""
-        now = self.clock()
         state = state or self.ledger.state()
-        return build_plan(
+        options = plan_options(
             self.result,
-            state.posts,
-            PlanOptions(
-                now=now,
-                post_interval=self.opts.post_interval,
-                media_interval=self.opts.media_interval,
-                prune=self.opts.prune,
-                retry_failed=self.opts.retry_failed,
-                imported_media=self._usable_media_keys(state, now),
-                waiting_cap=self.opts.waiting_cap,
-                pending_cancels=pending_cancels(state),
-            ),
-            skip_invalid=self.opts.skip_invalid,
+            state,
+            now=self.clock(),
+            post_interval=self.opts.post_interval,
+            media_interval=self.opts.media_interval,
+            prune=self.opts.prune,
+            retry_failed=self.opts.retry_failed,
+            waiting_cap=self.opts.waiting_cap,
         )
+        return build_plan(self.result, state.posts, options, skip_invalid=self.opts.skip_invalid)
 
-    def _run(self) -> RunSummary:
+    def _run(self, planned: PlanResult | None) -> RunSummary:
         state = self.ledger.state()
-        plan_result = self.plan(state)
+        plan_result = planned or self.plan(state)
         plan = plan_result.plan
         self.summary.plan = plan
         self.summary.counts["skipped"] = len(plan_result.skipped)
@@ -270,6 +255,7 @@ class Publisher:
                 pid=os.getpid(),
                 host=socket.gethostname(),
                 version=__version__,
+                plan=self.opts.saved_plan,
             )
         )
         try:

@@ -97,7 +97,7 @@ def test_mixed_without_the_status200_key_holds_only_those_posts(
     statuses = _statuses(root)
     assert statuses["launch-clip/tiktok"] == "processing"
     assert "tip-1/x" not in statuses and "tip-2/linkedin" not in statuses
-    assert sandbox.counters()["requests"].get("POST /posts", 0) == 0
+    assert sandbox.counters()["requests"].get("POST /api/v2/posts", 0) == 0
     # With the key, the next run sends the held posts and leaves the clip post alone.
     env["STATUS200_API_KEY"] = sandbox.api_key
     again = pipeline(root, env, "publish", "schedules", "--yes", "--now", NOW, "--json")
@@ -105,6 +105,8 @@ def test_mixed_without_the_status200_key_holds_only_those_posts(
     counts = json.loads(again.stdout)["counts"]
     assert counts["created"] == 2 and counts["unchanged"] == 2
     assert _statuses(root)["tip-2/linkedin"] == "scheduled"
+    assert sandbox.counters()["requests"]["POST /api/v2/posts"] == 2
+    assert sandbox.counters()["requests"]["POST /api/social/post"] == 1
 
 
 def test_mixed_without_the_upload_post_key_holds_only_the_clip_post(
@@ -120,6 +122,7 @@ def test_mixed_without_the_upload_post_key_holds_only_the_clip_post(
     assert statuses["tip-1/x"] == statuses["tip-2/linkedin"] == "scheduled"
     assert "launch-clip/tiktok" not in statuses
     assert sandbox.counters()["requests"].get("POST /api/social/post", 0) == 0
+    assert sandbox.counters()["requests"]["POST /api/v2/posts"] == 2
 
 
 def test_no_usable_key_at_all_is_a_usage_error_naming_each_variable(
