@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.calendar import MissingPath
+from pipeline.calendar.times import year_problem
 from pipeline.config import find_git_root, load_config
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.model import LedgerPost
@@ -32,6 +33,9 @@ def parse_now(text: str | None) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise UsageError(f"--now {text!r}: add a time zone, e.g. Z or +01:00")
+    problem = year_problem(value.year)
+    if problem:  # year 1 or 9999 with an offset overflows; planning adds days to it
+        raise UsageError(f"--now {text!r}: {problem}")
     return value.astimezone(UTC)
 
 
