@@ -127,19 +127,16 @@ def compose(text: str, loader: CalendarLoader) -> yaml.Node | None:
 
     Raises `YamlProblem`: E101 for syntax, E111 for an alias bomb or deep nesting."""
     try:
-        root = loader.get_single_node()
+        root: yaml.Node | None = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = exc.problem or str(exc)
         hint = _yaml_hint(what)
-        if "escape" in what and _SURROGATE_ESCAPE.search(
-            text.splitlines()[line - 1] if line else ""
-        ):
-            what, hint = (
-                "an escaped UTF-16 surrogate (\\ud800-\\udfff) is not a character",
-                (SURROGATE_HINT),
-            )
+        near = text.splitlines()[line - 1 : line]
+        if "escape" in what and near and _SURROGATE_ESCAPE.search(near[0]):
+            what = "an escaped UTF-16 surrogate (\\ud800-\\udfff) is not a character"
+            hint = SURROGATE_HINT
         raise YamlProblem("E101", line, f"YAML syntax: {what}", hint) from None
     except yaml.YAMLError as exc:
         # A ReaderError (a control character, often pasted from a word processor) has no
@@ -228,7 +225,7 @@ class Builder:
                         "E117",
                         _line(key_node),
                         f"key {shorten(name)} appears twice in this mapping (first at line "
-                        f"{_line(own[name][0])}); the first value is used",
+                        f"{_line(own[name][0])})",
                         "remove one of them (YAML keeps only one value per key)",
                     )
                 )
@@ -268,7 +265,7 @@ def _unsupported(node: yaml.Node, kind: str) -> YamlProblem:
         "E115",
         _line(node),
         f"the tag {shorten(tag_name(node.tag))} on {kind} is not supported",
-        "remove the tag: calendars hold plain text, numbers, true/false, lists and mappings",
+        "remove the tag: values are plain text, numbers, true/false, lists and mappings",
     )
 
 
