@@ -119,15 +119,18 @@ def control_character(text: str) -> str | None:
     return f"{name} at {where}"
 
 
-def _control_in(value: Any, depth: int = 0) -> str | None:
+def _control_in(value: Any, depth: int = 0) -> tuple[str, str] | None:
+    """(path inside the value, where) of the first control character in a field's value."""
     if isinstance(value, str):
-        return control_character(value)
+        found = control_character(value)
+        return ("", found) if found else None
     if depth < 4 and isinstance(value, list | dict):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for name, item in items:
-            found = _control_in(item, depth + 1)
-            if found:
-                return f"{name}: {found}" if isinstance(value, dict) else found
+            inner = _control_in(item, depth + 1)
+            if inner:
+                path = str(name) if isinstance(value, dict) else ""
+                return ".".join(p for p in (path, inner[0]) if p), inner[1]
     return None
 
 
@@ -136,9 +139,11 @@ def _check_control(fields: Mapping[str, Any], out: _Collector) -> None:
     for key, value in fields.items():
         found = None if key == "media" else _control_in(value)  # media: see media_refs
         if found:
+            name = ".".join(p for p in (key, found[0]) if p)
             out.add(
                 "E116",
-                f"{key}: control character {found}",
+                f"{shorten(name)[1:-1] if len(name) <= 80 else shorten(name)}: control character "
+                f"{found[1]}",
                 hint="remove it; tab and new lines are the only control characters allowed",
                 key=key,
             )
