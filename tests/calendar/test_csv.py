@@ -136,3 +136,43 @@ def test_account_columns_per_platform(tmp_path: Path) -> None:
 def test_blank_rows_are_skipped_and_header_only_is_fine(tmp_path: Path) -> None:
     result = check(tmp_path, {"a.csv": HEADER + ",,,,,,,,,\n\n", "b.csv": HEADER, "c.csv": ""})
     assert result.diagnostics == [] and result.entries == []
+
+
+def test_bare_captions_column_beside_captions_x_is_e104(tmp_path: Path) -> None:
+    """`captions.` (nothing after the dot) once raised a TypeError beside `captions.x`."""
+    for header in ("captions.,captions.x", "captions.x,captions."):
+        body = f"id,date,time,timezone,platforms,account,text,{header}\n" + (
+            "a,2026-12-01,09:00,UTC,x,@b,hi,one,two\n"
+        )
+        result = check(tmp_path, {"cal.csv": body})
+        assert found(result) == {("E104", 1)}
+        assert "after the dot" in result.diagnostics[0].message
+        assert result.entries[0].captions  # the good column still counts
+
+
+def test_tab_separated_export_gets_one_hint(tmp_path: Path) -> None:
+    body = "id\tdate\ttime\ttimezone\nb\t2026-12-01\t09:00\tUTC\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert found(result) == {("E102", 1)}
+    assert "tabs" in result.diagnostics[0].message
+    assert "comma" in result.diagnostics[0].hint
+
+
+def test_excel_sep_comma_line_is_skipped(tmp_path: Path) -> None:
+    body = "sep=,\nid,date,time,timezone,platforms,account,text\na,2026-12-01,09:00,UTC,x,@b,hi\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert result.diagnostics == []
+    assert [(e.id, e.source.line) for e in result.entries] == [("a", 3)]
+
+
+def test_excel_sep_semicolon_line_is_one_clear_error(tmp_path: Path) -> None:
+    result = check(tmp_path, {"cal.csv": "sep=;\nid;date;time\na;2026-12-01;09:00\n"})
+    assert found(result) == {("E102", 1)}
+    assert "';'" in result.diagnostics[0].message and "first line" in result.diagnostics[0].message
+
+
+def test_control_characters_in_csv_cells_are_e116(tmp_path: Path) -> None:
+    body = "id,date,time,timezone,platforms,account,text\na,2026-12-01,09:00,UTC,x,@b,hi\x1b[2J\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert found(result) == {("E116", 2)}
+    assert "U+001B (ESC) at column 3" in result.diagnostics[0].message
