@@ -262,3 +262,29 @@ def test_any_tag_and_value_gives_diagnostics_never_an_exception(key: str, value:
         build_entry(record, Defaults(timezone="UTC"), "/nowhere", "/nowhere")
     for d in calendar.diagnostics:
         assert d.file == "cal.yaml" and d.line >= 0
+
+
+def test_nul_in_a_media_path_is_e116(tmp_path: Path) -> None:
+    result = check(
+        tmp_path, {"cal.yaml": f'posts:\n  - {POST}, text: hi, media: ["a\\0.jpg", "b\\e.jpg"]}}\n'}
+    )
+    assert [(d.code, d.line) for d in result.diagnostics] == [("E116", 2), ("E116", 2)]
+    assert "U+0000 (NUL)" in result.diagnostics[0].message
+
+
+def test_nul_in_a_csv_media_path_after_the_first_8_kb(tmp_path: Path) -> None:
+    header = "id,date,time,timezone,platforms,account,text,media\n"
+    filler = "".join(
+        f"f{i},2026-12-01,09:00,UTC,x,@b,{'y' * 80},\n" for i in range(120)
+    )  # the reader's binary sniff looks at the first 8 KB only
+    body = header + filler + "a,2026-12-01,09:00,UTC,x,@b,hi,pic\x00.jpg\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert found(result) == {("E116", 122)}
+
+
+def test_unclosed_ipv6_media_url_is_e314(tmp_path: Path) -> None:
+    result = check(
+        tmp_path, {"cal.yaml": f"posts:\n  - {POST}, text: hi, media: 'https://[::1/x.jpg'}}\n"}
+    )
+    assert found(result) == {("E314", 2)}
+    assert "IPv6" in result.diagnostics[0].message
