@@ -199,7 +199,7 @@ def prepare_defaults(
             guess = did_you_mean(str(key), DEFAULT_KEYS)
             out.add(
                 "E104",
-                f"defaults: unknown key {key!r}",
+                f"defaults: unknown key {shorten(key)}",
                 hint=(f"did you mean {guess!r}? " if guess else "")
                 + "defaults take timezone, account, platforms and per-platform option blocks",
             )
@@ -324,11 +324,13 @@ def _check_keys(fields: Mapping[str, Any], out: _Collector) -> list[str]:
             continue
         guess = did_you_mean(key, POST_KEYS)
         if guess:
-            out.add("E104", f"unknown field {key!r}", hint=f"did you mean {guess!r}?", key=key)
+            out.add(
+                "E104", f"unknown field {shorten(key)}", hint=f"did you mean {guess!r}?", key=key
+            )
         else:
             out.add(
                 "W102",
-                f"field {key!r} is not read by the pipeline; it is ignored",
+                f"field {shorten(key)} is not read by the pipeline; it is ignored",
                 hint="name it notes, or start it with _ to silence this",
                 key=key,
             )
@@ -350,7 +352,7 @@ def _platforms(fields: Mapping[str, Any], defaults: Defaults, out: _Collector) -
         out.add("E105", "platforms must be a list of platform names", key=key)
         return []
     for name, hint in unknown:
-        out.add("E107", f"unknown platform {name!r}", hint=hint, key=key)
+        out.add("E107", f"unknown platform {shorten(name)}", hint=hint, key=key)
     return list(result)
 
 
@@ -681,7 +683,11 @@ def _clip(fields: Mapping[str, Any], out: _Collector) -> ClipRef | None:
     try:
         number = int(str(index))
     except (TypeError, ValueError):
-        out.add("E105", f"clip index {index!r} must be a whole number (0 = first clip)", key="clip")
+        out.add(
+            "E105",
+            f"clip index {shorten(index)} must be a whole number (0 = first clip)",
+            key="clip",
+        )
         return None
     if number < 0:
         out.add("E105", "clip index must be 0 or more", key="clip")

@@ -288,3 +288,27 @@ def test_unclosed_ipv6_media_url_is_e314(tmp_path: Path) -> None:
     )
     assert found(result) == {("E314", 2)}
     assert "IPv6" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "timezone: {big}",
+        "platform: {big}",
+        "tiktok: {{privacyLevel: {big}}}",
+        "? {big} : 1",
+        "media: 'https://{big}:8443/a.jpg'",
+        "clip: {{job: j, index: {big}}}",
+    ],
+)
+def test_big_found_values_are_quoted_short(tmp_path: Path, field: str) -> None:
+    """A value of 900,000 characters is quoted as its first 80 and its length."""
+    big = "q" * 900_000
+    post = "{id: a, at: 2026-12-01 09:00, account: '@b', text: hi"
+    if not field.startswith(("timezone", "platform")):
+        post += ", timezone: UTC, platform: tiktok"
+    body = f"posts:\n  - {post}, {field.format(big=big)}}}\n"
+    result = check(tmp_path, {"cal.yaml": body})
+    assert result.diagnostics
+    assert all(len(d.message) + len(d.hint) < 600 for d in result.diagnostics)
+    assert any("900,0" in d.message for d in result.diagnostics)
