@@ -14,6 +14,7 @@ exception, and a key written twice is reported instead of silently keeping the l
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -138,6 +139,8 @@ def compose(text: str, loader: CalendarLoader) -> yaml.Node | None:
             what = "an escaped UTF-16 surrogate (\\ud800-\\udfff) is not a character"
             hint = SURROGATE_HINT
         raise YamlProblem("E101", line, f"YAML syntax: {what}", hint) from None
+    except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
+        raise YamlProblem("E111", 0, f"refused: nesting deeper than {MAX_DEPTH} levels") from None
     except yaml.YAMLError as exc:
         # A ReaderError (a control character, often pasted from a word processor) has no
         # mark, only a position; its text runs over two lines ("in <unicode string>").
@@ -302,6 +305,9 @@ def _record(
             fields[key] = build.value(value_node)
         except YamlProblem as problem:
             problems.append(_diagnostic(file, problem, key))
+    entry = fields.get("id")
+    if problems and isinstance(entry, str | int) and not isinstance(entry, bool):
+        problems = [dataclasses.replace(d, entry=str(entry).strip() or None) for d in problems]
     return RawRecord(file, line, fields, field_lines), problems
 
 

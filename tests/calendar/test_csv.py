@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.calendar.csv_source import read_csv
+from pipeline.calendar.schema import Defaults, build_entry, prepare_defaults
 from tests.helpers import check, found
 
 HEADER = "id,date,time,timezone,platforms,account,text,media,captions.x,tiktok.privacyLevel\n"
@@ -176,3 +183,41 @@ def test_control_characters_in_csv_cells_are_e116(tmp_path: Path) -> None:
     result = check(tmp_path, {"cal.csv": body})
     assert found(result) == {("E116", 2)}
     assert "U+001B (ESC) at column 3" in result.diagnostics[0].message
+
+
+_CELLS = st.one_of(
+    st.sampled_from(
+        ["", "x", "x;linkedin", "2026-12-01", "09:00", "UTC", "@b", "a.jpg", "https://[::1/x"]
+    ),
+    st.text(max_size=8),
+)
+_COLUMNS = st.sampled_from(
+    [
+        "id", "date", "time", "at", "timezone", "platforms", "account", "text", "media",
+        "captions.", "captions.x", "captions", "account.", "account.x", "tiktok.", ".x", "x.",
+        "tiktok.privacyLevel", "clip.job", "clip_index", "sep=", "", "#", "notes",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(
+    header=st.lists(_COLUMNS, min_size=1, max_size=6),
+    rows=st.lists(st.lists(_CELLS, max_size=7), max_size=3),
+    lead=st.sampled_from(["", "sep=,\n", "sep=;\n", "# date_format: %d/%d/%Y\n", "\t"]),
+)
+def test_any_csv_gives_diagnostics_never_an_exception(
+    header: list[str], rows: list[list[str]], lead: str
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    calendar = read_csv("cal.csv", "/nowhere", lead + buffer.getvalue())
+    defaults, _ = prepare_defaults(
+        calendar.defaults, Defaults(), file="cal.csv", line=0, date_format=calendar.date_format
+    )
+    for record in calendar.records:
+        build_entry(record, defaults, "/nowhere", "/nowhere")
+    for d in calendar.diagnostics:
+        assert d.file == "cal.csv"

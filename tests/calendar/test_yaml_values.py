@@ -312,3 +312,34 @@ def test_big_found_values_are_quoted_short(tmp_path: Path, field: str) -> None:
     assert result.diagnostics
     assert all(len(d.message) + len(d.hint) < 600 for d in result.diagnostics)
     assert any("900,0" in d.message for d in result.diagnostics)
+
+
+def test_tags_in_defaults_and_date_format_are_e115(tmp_path: Path) -> None:
+    calendar = (
+        "date_format: !!binary dXM=\n"
+        "defaults: !!set {timezone}\n"
+        f"posts:\n  - {POST}, text: hi}}\n"
+    )
+    result = check(tmp_path, {"cal.yaml": calendar})
+    assert {("E115", 1), ("E115", 2)} <= found(result)
+
+
+def test_diagnostics_from_values_name_the_entry(tmp_path: Path) -> None:
+    result = check(tmp_path, {"cal.yaml": f"posts:\n  - {POST}, text: !!binary aGk=}}\n"})
+    (d,) = [d for d in result.diagnostics if d.code == "E115"]
+    assert d.entry == "a"
+
+
+def test_deep_nesting_without_libyaml_is_e111() -> None:
+    """The pure-Python composer recurses; without libyaml deep nesting is still a diagnostic."""
+    import yaml
+
+    from pipeline.calendar import yaml_source
+
+    class PureLoader(yaml.SafeLoader):
+        pass
+
+    text = "posts: " + "[" * 10_000
+    with pytest.raises(yaml_source.YamlProblem) as caught:
+        yaml_source.compose(text, PureLoader(text))  # type: ignore[arg-type]
+    assert caught.value.code == "E111"
