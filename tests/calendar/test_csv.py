@@ -191,7 +191,8 @@ _CELLS = st.one_of(
     ),
     st.text(max_size=8),
 )
-_COLUMNS = st.sampled_from(
+_DOTTED = st.sampled_from(["captions.", "captions.x", "tiktok.", "tiktok.privacyLevel"])
+_COLUMNS = _DOTTED | st.sampled_from(
     [
         "id", "date", "time", "at", "timezone", "platforms", "account", "text", "media",
         "captions.", "captions.x", "captions", "account.", "account.x", "tiktok.", ".x", "x.",
@@ -203,7 +204,7 @@ _COLUMNS = st.sampled_from(
 @settings(max_examples=200)
 @given(
     header=st.lists(_COLUMNS, min_size=1, max_size=6),
-    rows=st.lists(st.lists(_CELLS, max_size=7), max_size=3),
+    rows=st.lists(st.lists(_CELLS, min_size=1, max_size=7), min_size=1, max_size=3),
     lead=st.sampled_from(["", "sep=,\n", "sep=;\n", "# date_format: %d/%d/%Y\n", "\t"]),
 )
 def test_any_csv_gives_diagnostics_never_an_exception(
