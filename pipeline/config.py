@@ -31,7 +31,7 @@ import yaml
 from pipeline.calendar import read_text
 from pipeline.calendar.times import TimeProblem, resolve_date_format, zone
 from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
-from pipeline.model import PLATFORMS, Diagnostic
+from pipeline.model import PLATFORMS, Diagnostic, key_name
 from pipeline.rules.codes import shorten
 from pipeline.rules.context import PlanSettings
 from pipeline.rules.options import did_you_mean
@@ -154,9 +154,7 @@ def _read_settings(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int
         return data, lines
     except YamlProblem as problem:
         where = f"{shown}:{problem.line}" if problem.line else shown
-        what = (
-            "" if not key else f"{key if key.isprintable() and len(key) <= 80 else shorten(key)}: "
-        )
+        what = f"{key_name(key)}: " if key else ""
         hint = f" ({problem.hint})" if problem.hint else ""
         raise ConfigError(f"{where}: {what}{problem.message}{hint}") from None
     finally:

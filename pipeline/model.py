@@ -55,6 +55,12 @@ def shorten(value: object, limit: int = SHORT_CHARS) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+def key_name(key: str) -> str:
+    """A key as a message names it (`text: ...`): as written when it is short printable text,
+    else quoted and cut like any found value."""
+    return key if key.isprintable() and len(key) <= SHORT_CHARS else shorten(key)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in a calendar.

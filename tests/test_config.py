@@ -60,6 +60,8 @@ CASES = [
     ('timezone: "\\ud83d\\ude80"\n', 1, ["surrogate", "U0001F680"]),
     ("- timezone: UTC\n", 0, ["mapping"]),
     ("bogus: 1\n", 1, ["unknown key 'bogus'"]),
+    ('"\\e]0;pwn\\a": !!binary aGk=\n', 1, ["'\\x1b]0;pwn\\x07'", "!!binary"]),
+    ('"\\e[2J": 1\n', 1, ["unknown key '\\x1b[2J'"]),
 ]
 
 
@@ -85,6 +87,7 @@ def test_bad_pipeline_yaml_is_a_one_line_config_error(
     for word in words:
         assert word in err
     assert len(err) < 400
+    assert "\x1b" not in err and "\x07" not in err  # echoed escaped, never raw
 
 
 def test_subprocess_shows_no_traceback(project: Path) -> None:

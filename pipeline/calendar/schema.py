@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 from pipeline.calendar import times
 from pipeline.calendar.raw import RawRecord
-from pipeline.model import PLATFORMS, ClipRef, Diagnostic, Entry, MediaRef, SourceRef
+from pipeline.model import (
+    PLATFORMS,
+    ClipRef,
+    Diagnostic,
+    Entry,
+    MediaRef,
+    SourceRef,
+    key_name,
+)
 from pipeline.rules.codes import make, shorten
 from pipeline.rules.options import ALIASES, OPTIONS, coerce, did_you_mean
 
@@ -142,8 +150,7 @@ def _check_control(fields: Mapping[str, Any], out: _Collector) -> None:
             name = ".".join(p for p in (key, found[0]) if p)
             out.add(
                 "E116",
-                f"{shorten(name)[1:-1] if len(name) <= 80 else shorten(name)}: control character "
-                f"{found[1]}",
+                f"{key_name(name)}: control character {found[1]}",
                 hint="remove it; tab and new lines are the only control characters allowed",
                 key=key,
             )

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
-from pipeline.model import Diagnostic
+from pipeline.model import Diagnostic, key_name
 from pipeline.rules.codes import make, shorten
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -295,7 +295,8 @@ def _record(
                     "E112",
                     file,
                     field_lines[key],
-                    f"{key}: {len(value_node.value):,} characters; no platform takes more than "
+                    f"{key_name(key)}: {len(value_node.value):,} characters; no platform takes "
+                    "more than "
                     "63,206",
                     hint="was a file pasted in by mistake?",
                 )
@@ -312,7 +313,7 @@ def _record(
 
 
 def _diagnostic(file: str, problem: YamlProblem, key: str | None = None) -> Diagnostic:
-    message = f"{key}: {problem.message}" if key else problem.message
+    message = f"{key_name(key)}: {problem.message}" if key else problem.message
     return make(problem.code, file, problem.line, message, hint=problem.hint)
 
 
