@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from pipeline.calendar import read_text
+from pipeline.calendar.schema import CONTROL
 from pipeline.calendar.times import TimeProblem, resolve_date_format, zone
 from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
 from pipeline.model import PLATFORMS, Diagnostic, key_name
@@ -56,7 +57,13 @@ INTERVAL_KEYS = ("post_interval", "media_interval")
 
 
 class ConfigError(Exception):
-    """pipeline.yaml cannot be used: the message names the file, line and key (exit code 2)."""
+    """pipeline.yaml cannot be used: the message names the file, line and key (exit code 2).
+
+    It is printed as it is, so control characters from the file (a key written "\\e[2J") are
+    escaped here."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(CONTROL.sub(lambda m: repr(m.group())[1:-1], message))
 
 
 def interval_seconds(raw: Any) -> float:

@@ -62,6 +62,7 @@ CASES = [
     ("bogus: 1\n", 1, ["unknown key 'bogus'"]),
     ('"\\e]0;pwn\\a": !!binary aGk=\n', 1, ["'\\x1b]0;pwn\\x07'", "!!binary"]),
     ('"\\e[2J": 1\n', 1, ["unknown key '\\x1b[2J'"]),
+    ('rules: {"instagram.reel": {"\\e[2J": 1}}\n', 1, ["rules", "\\x1b[2J"]),
 ]
 
 

@@ -177,3 +177,45 @@ def test_calendar_years_1_and_9999_in_every_zone_form(tmp_path: Path) -> None:
     result = check(tmp_path, {"cal.yaml": "posts:\n" + posts})
     assert {d.code for d in result.diagnostics} == {"E401"}
     assert len(result.diagnostics) == 15
+
+
+_ZONES = st.sampled_from(
+    ["UTC", "Pacific/Kiritimati", "Etc/GMT+12", "America/Adak", "+14:00", "-12:00", "Europe/Berlin"]
+)
+
+
+@settings(max_examples=300)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
+    offset=st.sampled_from(["", "Z", "+14:00", "-12:00", "+05:30"]),
+    tz=_ZONES,
+)
+def test_any_year_and_zone_is_an_instant_or_a_time_problem(
+    moment: datetime, offset: str, tz: str
+) -> None:
+    """Years 1 to 9999 with every offset and zone: an instant, or E401, never OverflowError."""
+    try:
+        when = parse_when(f"{moment:%Y-%m-%d %H:%M}{offset}")
+        resolved = resolve(when.local, tz)
+        times.fold_alternative(when.local, tz)
+    except TimeProblem as problem:
+        assert problem.code == "E401"
+        assert not times.MIN_YEAR <= moment.year <= times.MAX_YEAR
+    else:
+        assert times.MIN_YEAR <= moment.year <= times.MAX_YEAR
+        assert resolved.utc is None or resolved.utc.tzinfo is UTC
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40))
+def test_any_text_as_at_or_zone_or_date_format_is_a_time_problem_at_worst(text: str) -> None:
+    for attempt in (
+        lambda: parse_when(text),
+        lambda: zone(text),
+        lambda: times.resolve_date_format(text),
+        lambda: parse_when(text, "%d/%m/%Y"),
+    ):
+        try:
+            attempt()
+        except TimeProblem as problem:
+            assert problem.code in ("E401", "E402", "E105", "E407")
