@@ -1,11 +1,11 @@
 """`pipeline.yaml` -> frozen project settings.
 
 The file is optional. It is found next to the first calendar path or in a parent folder up to
-the project root (the git work tree), or given with `--config`. Problems in it are diagnostics
-like any other, pointing at its lines; a file that cannot be read as settings at all (its
-YAML, an unsupported tag, an alias bomb, a key twice, an interval out of range) is a
-`ConfigError`: one line naming the file, line and key, and exit code 2. It is read with the
-calendar loader's protections (`compose` and `Builder` in `pipeline.calendar.yaml_source`).
+the project root (the git work tree), or given with `--config`. It is read with the calendar
+loader's protections (`compose` and `Builder` in `pipeline.calendar.yaml_source`: plain tags
+only, bounded nesting and alias expansion, no key twice). Any problem in it (its YAML, a tag, an
+unknown key, a zone, an interval out of range) is a `ConfigError`: one line naming the file,
+line and key, and exit code 2, since every calendar checked against it would be checked wrongly.
 
     timezone: Europe/Berlin          # for posts that name none
     date_format: us                  # numeric dates in CSV exports: us | eu | strftime pattern
