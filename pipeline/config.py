@@ -1,8 +1,11 @@
 """`pipeline.yaml` -> frozen project settings.
 
 The file is optional. It is found next to the first calendar path or in a parent folder up to
-the project root (the git work tree), or given with `--config`. Problems in it are diagnostics
-like any other, pointing at its lines.
+the project root (the git work tree), or given with `--config`. It is read with the calendar
+loader's protections (`compose` and `Builder` in `pipeline.calendar.yaml_source`: plain tags
+only, bounded nesting and alias expansion, no key twice). Any problem in it (its YAML, a tag, an
+unknown key, a zone, an interval out of range) is a `ConfigError`: one line naming the file,
+line and key, and exit code 2, since every calendar checked against it would be checked wrongly.
 
     timezone: Europe/Berlin          # for posts that name none
     date_format: us                  # numeric dates in CSV exports: us | eu | strftime pattern
@@ -16,7 +19,9 @@ like any other, pointing at its lines.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +29,11 @@ from typing import Any
 import yaml
 
 from pipeline.calendar import read_text
+from pipeline.calendar.schema import CONTROL
 from pipeline.calendar.times import TimeProblem, resolve_date_format, zone
-from pipeline.model import PLATFORMS, Diagnostic
-from pipeline.rules.codes import make
+from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
+from pipeline.model import PLATFORMS, Diagnostic, key_name
+from pipeline.rules.codes import shorten
 from pipeline.rules.context import PlanSettings
 from pipeline.rules.options import did_you_mean
 from pipeline.rules.table import RulesTable
@@ -42,6 +49,33 @@ KEYS = (
     "rules",
     "publish",
 )
+
+
+#: `publish:` intervals, in seconds: the API's own spacing is 20 s; an hour is plenty of slack.
+MAX_INTERVAL_S = 3600.0
+INTERVAL_KEYS = ("post_interval", "media_interval")
+
+
+class ConfigError(Exception):
+    """pipeline.yaml cannot be used: the message names the file, line and key (exit code 2).
+
+    It is printed as it is, so control characters from the file (a key written "\\e[2J") are
+    escaped here."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(CONTROL.sub(lambda m: repr(m.group())[1:-1], message))
+
+
+def interval_seconds(raw: Any) -> float:
+    """A `publish:` interval as seconds; ValueError says the allowed range (NaN, infinity,
+    1e300 and negative numbers would stall or spin the publisher)."""
+    try:
+        value = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not 0 <= value <= MAX_INTERVAL_S:  # also false for NaN
+        raise ValueError(f"{shorten(raw)} is not a number of seconds from 0 to {MAX_INTERVAL_S:g}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,38 +133,81 @@ def load_config(first_path: str, explicit: str | None = None) -> ProjectConfig:
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
     text, problem = read_text(path, shown)
     if problem is not None or text is None:
-        return ProjectConfig(root=root, path=path, diagnostics=(problem,) if problem else ())
+        raise ConfigError(f"{shown}: {problem.message if problem else 'cannot be read'}")
+    data, lines = _read_settings(text, shown)
+    _check_publish(data.get("publish"), lines, shown)
+    return _parse(data, root, path, shown, lines)
+
+
+def _read_settings(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The settings and the line of each top-level key, or a ConfigError."""
+    loader = CalendarLoader(text)
+    key = ""
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        return ProjectConfig(
-            root=root, path=path, diagnostics=(make("E101", shown, line, f"YAML syntax: {exc}"),)
-        )
-    if not isinstance(data, dict):
-        return ProjectConfig(
-            root=root, path=path, diagnostics=(make("E114", shown, 1, "expected a mapping"),)
-        )
-    return _parse(data, root, path, shown)
+        root = compose(text, loader)
+        if root is None:
+            return {}, {}
+        if not isinstance(root, yaml.MappingNode):
+            raise ConfigError(f"{shown}: expected a mapping of settings (timezone:, plan: ...)")
+        build = Builder(loader)
+        data: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        for key, key_node, value_node in build.pairs(root):
+            lines[key] = key_node.start_mark.line + 1
+            data[key] = build.value(value_node)
+        key = ""
+        if build.problems:
+            raise build.problems[0]
+        return data, lines
+    except YamlProblem as problem:
+        where = f"{shown}:{problem.line}" if problem.line else shown
+        what = f"{key_name(key)}: " if key else ""
+        hint = f" ({problem.hint})" if problem.hint else ""
+        raise ConfigError(f"{where}: {what}{problem.message}{hint}") from None
+    finally:
+        loader.dispose()
 
 
-def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectConfig:
-    problems: list[Diagnostic] = []
+def _check_publish(publish: Any, lines: dict[str, int], shown: str) -> None:
+    if not isinstance(publish, dict):
+        return  # None, or reported by _parse
+    for key in INTERVAL_KEYS:
+        if key in publish:
+            try:
+                interval_seconds(publish[key])
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{shown}:{lines.get('publish', 0)}: publish.{key}: {exc}"
+                ) from None
 
-    def bad(message: str, hint: str = "", code: str = "E105") -> None:
-        problems.append(make(code, shown, 0, message, hint=hint))
+
+def _parse(
+    data: dict[str, Any], root: str, path: str, shown: str, lines: Mapping[str, int] | None = None
+) -> ProjectConfig:
+    """Check the settings; the first problem is a ConfigError naming its line and key (a
+    project misconfigured is a usage error, exit 2, not one diagnostic among the calendar's)."""
+    problems: list[str] = []
+    lines = lines or {}
+
+    def bad(message: str, hint: str = "", key: str | None = None) -> None:
+        name = key or re.split(r"[:. ]", message, maxsplit=1)[0]
+        line = lines.get(name, 0)
+        where = f"{shown}:{line}" if line else shown
+        problems.append(f"{where}: {message}" + (f" ({hint})" if hint else ""))
 
     for key in data:
         if key not in KEYS:
             guess = did_you_mean(str(key), KEYS)
-            bad(f"unknown key {key!r}", f"did you mean {guess!r}?" if guess else "", "E104")
+            bad(f"unknown key {shorten(key)}", f"did you mean {guess!r}?" if guess else "", key)
     tz = data.get("timezone")
+    if isinstance(tz, list | dict | bool):
+        bad("timezone: must be one zone name, e.g. America/New_York")
+        tz = None
     if tz is not None:
         try:
             zone(str(tz))
         except TimeProblem as problem:
-            bad(f"timezone: {problem.message}", problem.hint, "E402")
+            bad(f"timezone: {problem.message}", problem.hint)
             tz = None
     date_format = data.get("date_format")
     if date_format is not None:
@@ -154,8 +231,6 @@ def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectCon
         rules = {}
     for problem_text in RulesTable.check_overrides(rules, PLATFORMS):
         bad(problem_text)
-    if any(p.message.startswith("rules") for p in problems):
-        rules = {}
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         bad("defaults: must be a mapping")
@@ -164,6 +239,9 @@ def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectCon
     if not isinstance(publish, dict):
         bad("publish: must be a mapping")
         publish = {}
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
     return ProjectConfig(
         root=root,
         path=path,
@@ -175,7 +253,6 @@ def _parse(data: dict[str, Any], root: str, path: str, shown: str) -> ProjectCon
         defaults=defaults,
         rules=rules,
         publish=publish,
-        diagnostics=tuple(problems),
     )
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from pipeline.clips.client import ClipClient
 from pipeline.clips.errors import ClipConfigError
 from pipeline.clips.settings import ClipSettings
-from pipeline.config import load_config
+from pipeline.config import ConfigError, load_config
 from pipeline.publish.run import Publisher, PublishOptions, RunSummary
 from pipeline.runner import SyncContext, SyncJob
 from pipeline.validation import validate
@@ -34,7 +34,11 @@ def make_publish_sync(
 ) -> Callable[[SyncContext], SyncJob]:
     def make(ctx: SyncContext) -> SyncJob:
         def sync() -> str:
-            config = load_config(paths[0], config_path)
+            try:
+                config = load_config(paths[0], config_path)
+            except ConfigError as exc:  # an edit broke pipeline.yaml: change nothing this pass
+                log.error("%s", exc, extra={"job": "sync", "outcome": "invalid"})
+                return f"{exc}: nothing changed (already scheduled posts are left alone)"
             result = validate(paths, config, clock(), recorded=dict(ctx.ledger.state().posts))
             if result.errors and not options.skip_invalid:
                 for d in result.errors[:20]:

@@ -15,7 +15,7 @@ from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
 from pipeline.calendar.yaml_source import read_yaml
 from pipeline.model import Diagnostic, Entry
-from pipeline.rules.codes import make
+from pipeline.rules.codes import make, shorten
 
 CALENDAR_SUFFIXES = (".yaml", ".yml", ".csv")
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml")
@@ -179,7 +179,7 @@ def duplicate_ids(entries: Iterable[tuple[str | None, str, int]]) -> list[Diagno
                     "E106",
                     file,
                     line,
-                    f"id {entry_id!r} is already used at {first_seen[entry_id]}",
+                    f"id {shorten(entry_id)} is already used at {first_seen[entry_id]}",
                     hint="ids identify posts across runs; give each post its own",
                     entry=entry_id,
                 )

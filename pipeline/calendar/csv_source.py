@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
 from pipeline.calendar.schema import POST_KEYS
 from pipeline.model import PLATFORMS, Diagnostic
-from pipeline.rules.codes import make
+from pipeline.rules.codes import make, shorten
 from pipeline.rules.options import did_you_mean
 
 csv.field_size_limit(MAX_FIELD_CHARS)
@@ -46,11 +46,25 @@ def _classify_columns(file: str, header: list[str]) -> tuple[list[str | None], l
             keys.append(None)
             continue
         if name in seen:
-            problems.append(make("E102", file, 1, f"column {raw_name!r} appears twice"))
+            problems.append(make("E102", file, 1, f"column {shorten(raw_name)} appears twice"))
             keys.append(None)
             continue
         seen.add(name)
-        head, dot, _ = name.partition(".")
+        head, dot, tail = name.partition(".")
+        if dot and not tail:  # `captions.` would hold a caption for no platform
+            after = "x" if head in ("captions", "account") else "<option>"
+            guess = f"{head}.{after}" if head in DOTTED_PREFIXES else None
+            problems.append(
+                make(
+                    "E104",
+                    file,
+                    1,
+                    f"column {shorten(raw_name)} names nothing after the dot; it is ignored",
+                    hint=f"e.g. {guess}" if guess else "name it notes or start it with _",
+                )
+            )
+            keys.append(None)
+            continue
         if name in SIMPLE_COLUMNS or (dot and head in DOTTED_PREFIXES):
             keys.append(name)  # option names inside blocks are checked by the schema
             continue
@@ -58,7 +72,11 @@ def _classify_columns(file: str, header: list[str]) -> tuple[list[str | None], l
         if guess:
             problems.append(
                 make(
-                    "E104", file, 1, f"unknown column {raw_name!r}", hint=f"did you mean {guess!r}?"
+                    "E104",
+                    file,
+                    1,
+                    f"unknown column {shorten(raw_name)}",
+                    hint=f"did you mean {guess!r}?",
                 )
             )
         else:
@@ -67,7 +85,7 @@ def _classify_columns(file: str, header: list[str]) -> tuple[list[str | None], l
                     "W102",
                     file,
                     1,
-                    f"column {raw_name!r} is not read by the pipeline; it is ignored",
+                    f"column {shorten(raw_name)} is not read by the pipeline; it is ignored",
                     hint="name it notes or start it with _ to silence this",
                 )
             )
@@ -120,7 +138,13 @@ def _directives(lines: list[str]) -> tuple[dict[str, str], int]:
 def read_csv(file: str, directory: str, text: str) -> RawCalendar:
     """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed)."""
     head_lines = text[:4096].splitlines()
-    directives, skip = _directives(head_lines)
+    excel_sep = head_lines[0].strip(" ").lower() if head_lines else ""
+    if excel_sep.startswith("sep=") and excel_sep not in ("sep=,", 'sep=","'):
+        return _separator_problem(file, directory, 1, excel_sep[4:] or "?", excel=True)
+    # Excel's "sep=," first line only repeats what CSV means: skip it.
+    lead = 1 if excel_sep.startswith("sep=") else 0
+    directives, skip = _directives(head_lines[lead:])
+    skip += lead
     stream = io.StringIO(text, newline="")
     for _ in range(skip):
         stream.readline()
@@ -134,21 +158,8 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
     if header is None:
         return RawCalendar(file, directory, [])
     header_line = skip + reader.line_num
-    if len(header) == 1 and ";" in header[0]:
-        return RawCalendar(
-            file,
-            directory,
-            [],
-            diagnostics=[
-                make(
-                    "E102",
-                    file,
-                    header_line,
-                    "this file is separated by ';', not ','",
-                    hint="export as 'CSV UTF-8 (comma delimited)'; ';' separates items in a cell",
-                )
-            ],
-        )
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        return _separator_problem(file, directory, header_line, ";" if ";" in header[0] else "\t")
     keys, problems = _classify_columns(file, header)
     problems = [
         make(d.code, d.file, header_line, d.message, hint=d.hint) if d.line == 1 else d
@@ -186,6 +197,29 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
     defaults: dict[str, Any] = {k: v for k, v in directives.items() if k != "date_format"}
     return RawCalendar(
         file, directory, records, defaults, 0, directives.get("date_format"), problems
+    )
+
+
+def _separator_problem(
+    file: str, directory: str, line: int, separator: str, *, excel: bool = False
+) -> RawCalendar:
+    """A file separated by something other than commas: one clear diagnostic, not one per
+    column (a tab-separated "Unicode text" export, or Excel's `sep=;` first line)."""
+    shown = "tabs" if separator in ("\t", "\\t") else shorten(separator)
+    said = " (its first line says so)" if excel else ""
+    return RawCalendar(
+        file,
+        directory,
+        [],
+        diagnostics=[
+            make(
+                "E102",
+                file,
+                line,
+                f"this file is separated by {shown}{said}, not ','",
+                hint="export as 'CSV UTF-8 (comma delimited)'; ';' separates items in a cell",
+            )
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,8 +18,16 @@ from urllib.parse import urlsplit
 
 from pipeline.calendar import times
 from pipeline.calendar.raw import RawRecord
-from pipeline.model import PLATFORMS, ClipRef, Diagnostic, Entry, MediaRef, SourceRef
-from pipeline.rules.codes import make
+from pipeline.model import (
+    PLATFORMS,
+    ClipRef,
+    Diagnostic,
+    Entry,
+    MediaRef,
+    SourceRef,
+    key_name,
+)
+from pipeline.rules.codes import make, shorten
 from pipeline.rules.options import ALIASES, OPTIONS, coerce, did_you_mean
 
 POST_KEYS = (
@@ -96,6 +105,57 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+#: C0 and C1 control characters and DEL; tab, line feed and carriage return are text.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL"}
+
+
+def control_character(text: str) -> str | None:
+    """Where the first control character in `text` is, said for a person, or None.
+
+    Such characters cannot be typed into a caption; they arrive from escapes ("\\e", "\\0")
+    or pasted binary, and would reach the platforms or a terminal."""
+    match = CONTROL.search(text)
+    if match is None:
+        return None
+    char = ord(match.group())
+    name = f"U+{char:04X}" + (f" ({_CONTROL_NAMES[char]})" if char in _CONTROL_NAMES else "")
+    start = text.rfind("\n", 0, match.start()) + 1
+    where = f"column {match.start() - start + 1}"
+    if start:
+        where += f" of line {text.count(chr(10), 0, start) + 1} of the value"
+    return f"{name} at {where}"
+
+
+def _control_in(value: Any, depth: int = 0) -> tuple[str, str] | None:
+    """(path inside the value, where) of the first control character in a field's value."""
+    if isinstance(value, str):
+        found = control_character(value)
+        return ("", found) if found else None
+    if depth < 4 and isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for name, item in items:
+            inner = _control_in(item, depth + 1)
+            if inner:
+                path = str(name) if isinstance(value, dict) else ""
+                return ".".join(p for p in (path, inner[0]) if p), inner[1]
+    return None
+
+
+def _check_control(fields: Mapping[str, Any], out: _Collector) -> None:
+    """E116 for text with a control character (refused, not stripped: the post is not sent)."""
+    for key, value in fields.items():
+        found = None if key == "media" else _control_in(value)  # media: see media_refs
+        if found:
+            name = ".".join(p for p in (key, found[0]) if p)
+            out.add(
+                "E116",
+                f"{key_name(name)}: control character {found[1]}",
+                hint="remove it; tab and new lines are the only control characters allowed",
+                key=key,
+            )
+
+
 def _split(value: Any, seps: str) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if v is not None and str(v).strip()]
@@ -146,7 +206,7 @@ def prepare_defaults(
             guess = did_you_mean(str(key), DEFAULT_KEYS)
             out.add(
                 "E104",
-                f"defaults: unknown key {key!r}",
+                f"defaults: unknown key {shorten(key)}",
                 hint=(f"did you mean {guess!r}? " if guess else "")
                 + "defaults take timezone, account, platforms and per-platform option blocks",
             )
@@ -170,6 +230,8 @@ def prepare_defaults(
         except times.TimeProblem as problem:
             out.add(problem.code, f"date_format: {problem.message}", hint=problem.hint)
     tz = _text(raw.get("timezone"))
+    if tz is None and raw.get("timezone") is not None:
+        out.add("E105", "defaults.timezone: must be one zone name, e.g. America/New_York")
     if tz is not None:
         try:
             times.zone(tz)
@@ -201,6 +263,7 @@ def build_entry(
     if raw_id is not None and not entry_id:
         out.add("E105", "id must be text or a number", key="id")
     blocks = _check_keys(fields, out)
+    _check_control(fields, out)
 
     platforms = _platforms(fields, defaults, out)
     accounts = _accounts(fields, defaults, platforms, out)
@@ -268,11 +331,13 @@ def _check_keys(fields: Mapping[str, Any], out: _Collector) -> list[str]:
             continue
         guess = did_you_mean(key, POST_KEYS)
         if guess:
-            out.add("E104", f"unknown field {key!r}", hint=f"did you mean {guess!r}?", key=key)
+            out.add(
+                "E104", f"unknown field {shorten(key)}", hint=f"did you mean {guess!r}?", key=key
+            )
         else:
             out.add(
                 "W102",
-                f"field {key!r} is not read by the pipeline; it is ignored",
+                f"field {shorten(key)} is not read by the pipeline; it is ignored",
                 hint="name it notes, or start it with _ to silence this",
                 key=key,
             )
@@ -294,7 +359,7 @@ def _platforms(fields: Mapping[str, Any], defaults: Defaults, out: _Collector) -
         out.add("E105", "platforms must be a list of platform names", key=key)
         return []
     for name, hint in unknown:
-        out.add("E107", f"unknown platform {name!r}", hint=hint, key=key)
+        out.add("E107", f"unknown platform {shorten(name)}", hint=hint, key=key)
     return list(result)
 
 
@@ -457,7 +522,7 @@ def _option(
     if problem:
         out.add(
             "E109",
-            f"{platform}.{name}: {value!r} is not accepted: {problem}",
+            f"{platform}.{name}: {shorten(value)} is not accepted: {problem}",
             platform=platform,
             key=key,
         )
@@ -471,6 +536,14 @@ def _when(
     at, date, time_text = fields.get("at"), fields.get("date"), fields.get("time")
     key = "at" if at is not None else "date"
     tz_name = _text(fields.get("timezone")) or defaults.timezone
+    if fields.get("timezone") is not None and _text(fields["timezone"]) is None:
+        out.add(
+            "E105",
+            "timezone: must be one zone name, e.g. America/New_York",
+            hint="the post's time is not read without its zone",
+            key="timezone",
+        )
+        return None, None, None, "ok"
     if at is None and date is None:
         out.add("E103", "no time for this post", hint="add at: 2026-12-01 09:00")
         return None, tz_name, None, "ok"
@@ -547,11 +620,19 @@ def media_refs(
     result: list[MediaRef] = []
     problems: list[tuple[str, str, str]] = []
     for item in _split(list(raw) if isinstance(raw, tuple) else raw, ";"):
+        control = control_character(item)
+        if control is not None:
+            problems.append(("E116", f"media {shorten(item)}: control character {control}", ""))
+            continue
         if "://" in item:
-            parts = urlsplit(item)
+            try:
+                parts = urlsplit(item)
+            except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [
+                problems.append(("E314", f"media URL {shorten(item)}: {exc}", ""))
+                continue
             if parts.scheme not in ("https", "http") or not parts.netloc:
                 problems.append(
-                    ("E314", f"media URL {item!r}: only http(s) URLs can be imported", "")
+                    ("E314", f"media URL {shorten(item)}: only http(s) URLs can be imported", "")
                 )
                 continue
             try:
@@ -560,7 +641,11 @@ def media_refs(
                 port = -1
             if port not in (None, 80, 443):
                 problems.append(
-                    ("E314", f"media URL {item!r}: the API fetches only from ports 80 and 443", "")
+                    (
+                        "E314",
+                        f"media URL {shorten(item)}: the API fetches only from ports 80 and 443",
+                        "",
+                    )
                 )
                 continue
             result.append(MediaRef("url", item, url=item))
@@ -570,7 +655,7 @@ def media_refs(
             problems.append(
                 (
                     "E303",
-                    f"media {item!r} points outside the project ({project_root})",
+                    f"media {shorten(item)} points outside the project ({project_root})",
                     "copy the file under the project, e.g. schedules/media/",
                 )
             )
@@ -605,7 +690,11 @@ def _clip(fields: Mapping[str, Any], out: _Collector) -> ClipRef | None:
     try:
         number = int(str(index))
     except (TypeError, ValueError):
-        out.add("E105", f"clip index {index!r} must be a whole number (0 = first clip)", key="clip")
+        out.add(
+            "E105",
+            f"clip index {shorten(index)} must be a whole number (0 = first clip)",
+            key="clip",
+        )
         return None
     if number < 0:
         out.add("E105", "clip index must be 0 or more", key="clip")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.model import DstState
+from pipeline.model import DstState, shorten
 
 #: Named date formats; anything containing "%" is taken as a strftime pattern.
 DATE_FORMATS: dict[str, str] = {
@@ -37,6 +37,18 @@ _TIME = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}")
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
+
+
+#: Years read in calendars and --now: every zone, offset and planning step stays inside what
+#: `datetime` holds (year 1 or 9999 with an offset overflows), and the API takes 365 days ahead.
+MIN_YEAR, MAX_YEAR = 1900, 9000
+
+
+def year_problem(year: int) -> str | None:
+    """Why a year cannot be used, or None."""
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return f"the year {year} is outside {MIN_YEAR}-{MAX_YEAR}"
 
 
 class TimeProblem(Exception):
@@ -65,18 +77,38 @@ def resolve_date_format(name: str | None) -> str | None:
     if pattern:
         return pattern
     if "%" in name:
+        _check_pattern(name.strip())
         return name.strip()
     raise TimeProblem(
         "E105",
-        f"unknown date_format {name!r}",
+        f"unknown date_format {shorten(name)}",
         "use iso, us (MM/DD/YYYY), eu (DD/MM/YYYY), dd.mm.yyyy, or a strftime pattern",
     )
+
+
+def _check_pattern(pattern: str) -> None:
+    """A strftime pattern strptime can use: no field twice (`%d/%d`), no unknown directive."""
+    try:
+        datetime.strptime("", pattern)
+    except re.error:
+        raise TimeProblem(
+            "E105",
+            f"date_format {shorten(pattern)} names a field twice",
+            "each of %d, %m, %Y ... may appear once, e.g. %d/%m/%Y",
+        ) from None
+    except ValueError as exc:
+        if "does not match format" not in str(exc):
+            raise TimeProblem(
+                "E105", f"date_format {shorten(pattern)}: {exc}", "e.g. %d/%m/%Y"
+            ) from None
 
 
 def parse_time_of_day(text: str) -> tuple[int, int, int]:
     match = _TIME.match(text.strip())
     if not match:
-        raise TimeProblem("E401", f"cannot read the time {text!r}", "write it as 09:30 or 9:30 AM")
+        raise TimeProblem(
+            "E401", f"cannot read the time {shorten(text)}", "write it as 09:30 or 9:30 AM"
+        )
     hour, minute, second = int(match["h"]), int(match["m"] or 0), int(match["s"] or 0)
     if match["ampm"]:
         if not 1 <= hour <= 12:
@@ -114,43 +146,62 @@ def parse_when(
     if match and (reads_iso or date_format == DATE_FORMATS["iso"]):
         if not match["time"]:
             raise TimeProblem(
-                "E401", f"{text!r} has a date but no time", "add one: 2026-12-01 09:00"
+                "E401", f"{shorten(text)} has a date but no time", "add one: 2026-12-01 09:00"
             )
         hour, minute, second = parse_time_of_day(_FRACTION.sub(r"\1", match["time"]))
         year, month, mday = match["date"].split("-")
         try:  # faster than strptime, and this runs once per post
             local = datetime(int(year), int(month), int(mday), hour, minute, second)
         except ValueError as exc:
-            raise TimeProblem("E401", f"{text!r} is not a real date ({exc})") from None
+            raise TimeProblem("E401", f"{shorten(text)} is not a real date ({exc})") from None
         offset = _parse_offset(match["off"]) if match["off"] else None
-        return LocalWhen(local, offset)
+        return _in_range(text, LocalWhen(local, offset))
     if date_format is None:
         if _NUMERIC_DATE.match(text):
             raise TimeProblem(
                 "E407",
-                f"{text!r} could be day-first or month-first",
+                f"{shorten(text)} could be day-first or month-first",
                 "declare date_format (us = MM/DD/YYYY, eu = DD/MM/YYYY) in the calendar or "
                 "pipeline.yaml, or write ISO dates such as 2026-12-01 09:00",
             )
         raise TimeProblem(
-            "E401", f"cannot read {text!r} as a date and time", "write 2026-12-01 09:00"
+            "E401", f"cannot read {shorten(text)} as a date and time", "write 2026-12-01 09:00"
         )
-    return _parse_with_format(text, date_format)
+    return _in_range(text, _parse_with_format(text, date_format))
+
+
+def _in_range(text: str, when: LocalWhen) -> LocalWhen:
+    problem = year_problem(when.local.year)
+    if problem:
+        raise TimeProblem("E401", f"{shorten(text)}: {problem}", "check the year")
+    return when
 
 
 def _parse_with_format(text: str, pattern: str) -> LocalWhen:
     if any(d in pattern for d in ("%H", "%I", "%M")):
         try:
             return LocalWhen(datetime.strptime(text, pattern))
+        except re.error:  # a pattern naming a field twice (checked earlier; kept as a guard)
+            raise TimeProblem(
+                "E105", f"date_format {shorten(pattern)} names a field twice"
+            ) from None
         except ValueError:
-            raise TimeProblem("E401", f"{text!r} does not match date_format {pattern!r}") from None
+            raise TimeProblem(
+                "E401", f"{shorten(text)} does not match date_format {shorten(pattern)}"
+            ) from None
     date_part, _, time_part = text.partition(" ")
     try:
         day = datetime.strptime(date_part, pattern)
+    except re.error:
+        raise TimeProblem("E105", f"date_format {shorten(pattern)} names a field twice") from None
     except ValueError:
-        raise TimeProblem("E401", f"{date_part!r} does not match date_format {pattern!r}") from None
+        raise TimeProblem(
+            "E401", f"{shorten(date_part)} does not match date_format {shorten(pattern)}"
+        ) from None
     if not time_part.strip():
-        raise TimeProblem("E401", f"{text!r} has a date but no time", "add one, e.g. 9:00 AM")
+        raise TimeProblem(
+            "E401", f"{shorten(text)} has a date but no time", "add one, e.g. 9:00 AM"
+        )
     hour, minute, second = parse_time_of_day(time_part)
     return LocalWhen(day.replace(hour=hour, minute=minute, second=second))
 
@@ -164,18 +215,18 @@ def zone(name: str) -> tzinfo:
         sign = -1 if match["sign"] == "-" else 1
         delta = timedelta(hours=int(match["h"]), minutes=int(match["m"] or 0))
         if delta > timedelta(hours=14):
-            raise TimeProblem("E402", f"{name!r} is not a real UTC offset (at most ±14:00)")
+            raise TimeProblem("E402", f"{shorten(name)} is not a real UTC offset (at most ±14:00)")
         return timezone(sign * delta)
     if name.upper() in ("UTC", "Z", "GMT"):
         return UTC
     try:
-        if not name or name.startswith(("/", ".")) or ".." in name:
+        if not name or name.startswith(("/", ".")) or ".." in name or len(name) > 255:
             raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise TimeProblem(
             "E402",
-            f"unknown time zone {name!r}",
+            f"unknown time zone {shorten(name)}",
             "use an IANA name such as Europe/Berlin or America/New_York, or an offset like +02:00",
         ) from None
 

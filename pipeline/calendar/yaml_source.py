@@ -2,21 +2,27 @@
 
 Safe loading only, with deliberate departures from YAML 1.1's implicit typing: timestamps stay
 text (the schema reads them with the calendar's time zone, not as naive UTC), sexagesimal
-numbers (`9:30` -> 570) do not exist, and only true/false are booleans. Aliases are allowed
-(handy for shared captions) but their expanded size is bounded, so an alias bomb is a
-diagnostic, not a hang.
+numbers (`9:30` -> 570) do not exist, and only true/false are booleans. Aliases and merge keys
+(`<<: *base`) are allowed (handy for shared captions) but their expanded size is bounded, so an
+alias bomb is a diagnostic, not a hang.
+
+Values are built here (`Builder`), not by PyYAML's constructors: only the plain tags are read,
+so a `!!binary` caption or a `!!python/...` tag is a diagnostic with its line, never an
+exception, and a key written twice is reported instead of silently keeping the last value.
+`pipeline.yaml` is read with the same `compose` and `Builder` (one home for these protections).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import yaml
 
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
-from pipeline.model import Diagnostic
-from pipeline.rules.codes import make
+from pipeline.model import Diagnostic, key_name
+from pipeline.rules.codes import make, shorten
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -86,34 +92,229 @@ def _expanded_size(node: yaml.Node) -> int:
     return walk(node, 0)
 
 
+TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(TAG + name for name in ("null", "bool", "int", "float"))
+_MERGE = TAG + "merge"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+SURROGATE_HINT = (
+    'JSON writes emoji as pairs such as "\\ud83d\\ude80"; YAML does not: write the emoji '
+    "itself (🚀) or \\U0001F680"
+)
+
+
+class YamlProblem(Exception):
+    """A document or value the loader refuses: a diagnostic code, the line, what and why."""
+
+    def __init__(self, code: str, line: int, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.line = line
+        self.message = message
+        self.hint = hint
+
+
+def tag_name(tag: str) -> str:
+    """`tag:yaml.org,2002:binary` as written in the file: `!!binary`."""
+    return "!!" + tag[len(TAG) :] if tag.startswith(TAG) else tag
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def compose(text: str, loader: CalendarLoader) -> yaml.Node | None:
+    """The document's node tree, checked for size and depth before any value is built.
+
+    Raises `YamlProblem`: E101 for syntax, E111 for an alias bomb or deep nesting."""
+    try:
+        root: yaml.Node | None = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or str(exc)
+        hint = _yaml_hint(what)
+        near = text.splitlines()[line - 1 : line]
+        if "escape" in what and near and _SURROGATE_ESCAPE.search(near[0]):
+            what = "an escaped UTF-16 surrogate (\\ud800-\\udfff) is not a character"
+            hint = SURROGATE_HINT
+        raise YamlProblem("E101", line, f"YAML syntax: {what}", hint) from None
+    except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
+        raise YamlProblem("E111", 0, f"refused: nesting deeper than {MAX_DEPTH} levels") from None
+    except yaml.YAMLError as exc:
+        # A ReaderError (a control character, often pasted from a word processor) has no
+        # mark, only a position; its text runs over two lines ("in <unicode string>").
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
+        raise YamlProblem("E101", line, f"YAML syntax: {str(exc).splitlines()[0]}") from None
+    if root is None:
+        return None
+    try:
+        _expanded_size(root)
+    except ValueError as exc:
+        raise YamlProblem(
+            "E111", _line(root), f"refused: {exc}", "use fewer aliases; write the values out"
+        ) from None
+    return root
+
+
+class Builder:
+    """Composed nodes -> plain values (str, int, float, bool, None, list, dict).
+
+    A value that cannot be built raises `YamlProblem` (the caller drops that field); a key
+    written twice is collected in `problems` and the first value kept. Built values are shared
+    between aliases, as PyYAML does; `compose` has already bounded their expanded size."""
+
+    def __init__(self, loader: CalendarLoader) -> None:
+        self.loader = loader
+        self.problems: list[YamlProblem] = []
+        self._built: dict[int, Any] = {}
+        self._pairs: dict[int, list[tuple[str, yaml.Node, yaml.Node]]] = {}
+
+    def value(self, node: yaml.Node) -> Any:
+        key = id(node)
+        if key in self._built:
+            return self._built[key]
+        result: Any
+        if isinstance(node, yaml.ScalarNode):
+            result = self._scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            if node.tag != TAG + "seq":
+                raise _unsupported(node, "a list")
+            result = [self.value(item) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            if node.tag != TAG + "map":
+                raise _unsupported(node, "a mapping")
+            result = {name: self.value(v) for name, _, v in self.pairs(node)}
+        else:  # pragma: no cover - the composer makes only these three
+            raise YamlProblem("E115", _line(node), "a YAML node of an unknown kind")
+        self._built[key] = result
+        return result
+
+    def key(self, node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise YamlProblem(
+                "E114", _line(node), "a key must be a plain name, not a list or a mapping"
+            )
+        return str(self._scalar(node))
+
+    def pairs(self, node: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """(key, key node, value node) with merge keys applied as YAML 1.1 defines them: the
+        mapping's own keys win over merged ones, and earlier merged mappings over later ones."""
+        key = id(node)
+        if key in self._pairs:
+            return self._pairs[key]
+        own: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise YamlProblem(
+                            "E114",
+                            _line(source),
+                            "a merge key (<<) takes a mapping or a list of them, e.g. <<: *base",
+                        )
+                    for name, k, v in self.pairs(source):
+                        merged.setdefault(name, (k, v))
+                continue
+            name = self.key(key_node)
+            if name in own:
+                self.problems.append(
+                    YamlProblem(
+                        "E117",
+                        _line(key_node),
+                        f"key {shorten(name)} appears twice in this mapping (first at line "
+                        f"{_line(own[name][0])})",
+                        "remove one of them (YAML keeps only one value per key)",
+                    )
+                )
+                continue
+            own[name] = (key_node, value_node)
+        result = [(name, k, v) for name, (k, v) in {**merged, **own}.items()]
+        self._pairs[key] = result
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag in (TAG + "str", TAG + "value"):
+            text = str(node.value)
+            if _SURROGATE.search(text):
+                raise YamlProblem(
+                    "E101",
+                    _line(node),
+                    "an escaped UTF-16 surrogate (\\ud800-\\udfff) is not a character",
+                    SURROGATE_HINT,
+                )
+            return text
+        if tag not in _SCALAR_TAGS:
+            raise _unsupported(node, "a value")
+        try:
+            return self.loader.yaml_constructors[tag](self.loader, node)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
+            raise YamlProblem(
+                "E115",
+                _line(node),
+                f"{shorten(node.value)} is not a valid {tag_name(tag)}",
+                "remove the tag, or quote the value to keep it as text",
+            ) from None
+
+
+def _unsupported(node: yaml.Node, kind: str) -> YamlProblem:
+    return YamlProblem(
+        "E115",
+        _line(node),
+        f"the tag {shorten(tag_name(node.tag))} on {kind} is not supported",
+        "remove the tag: values are plain text, numbers, true/false, lists and mappings",
+    )
+
+
 def _too_large(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_FIELD_CHARS
 
 
 def _record(
-    file: str, node: yaml.MappingNode, loader: CalendarLoader
+    file: str, node: yaml.MappingNode, build: Builder
 ) -> tuple[RawRecord, list[Diagnostic]]:
-    line = node.start_mark.line + 1
+    line = _line(node)
     fields: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
     problems: list[Diagnostic] = []
-    for key_node, value_node in node.value:
-        key = str(loader.construct_object(key_node, deep=True))
-        field_lines[key] = key_node.start_mark.line + 1
+    try:
+        pairs = build.pairs(node)
+    except YamlProblem as problem:
+        return RawRecord(file, line, fields, field_lines), [_diagnostic(file, problem)]
+    for key, key_node, value_node in pairs:
+        field_lines[key] = _line(key_node)
         if _too_large(value_node):
             problems.append(
                 make(
                     "E112",
                     file,
                     field_lines[key],
-                    f"{key}: {len(value_node.value):,} characters; no platform takes more than "
+                    f"{key_name(key)}: {len(value_node.value):,} characters; no platform takes "
+                    "more than "
                     "63,206",
                     hint="was a file pasted in by mistake?",
                 )
             )
             continue
-        fields[key] = loader.construct_object(value_node, deep=True)
+        try:
+            fields[key] = build.value(value_node)
+        except YamlProblem as problem:
+            problems.append(_diagnostic(file, problem, key))
+    entry = fields.get("id")
+    if problems and isinstance(entry, str | int) and not isinstance(entry, bool):
+        problems = [dataclasses.replace(d, entry=str(entry).strip() or None) for d in problems]
     return RawRecord(file, line, fields, field_lines), problems
+
+
+def _diagnostic(file: str, problem: YamlProblem, key: str | None = None) -> Diagnostic:
+    message = f"{key_name(key)}: {problem.message}" if key else problem.message
+    return make(problem.code, file, problem.line, message, hint=problem.hint)
 
 
 def read_yaml(file: str, directory: str, text: str) -> RawCalendar:
@@ -121,59 +322,29 @@ def read_yaml(file: str, directory: str, text: str) -> RawCalendar:
     loader = CalendarLoader(text)
     try:
         try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 0
-            what = exc.problem or str(exc)
-            return RawCalendar(
-                file,
-                directory,
-                [],
-                diagnostics=[
-                    make("E101", file, line, f"YAML syntax: {what}", hint=_yaml_hint(what))
-                ],
-            )
-        except yaml.YAMLError as exc:
-            # A ReaderError (a control character, often pasted from a word processor) has no
-            # mark, only a position; its text runs over two lines ("in <unicode string>").
-            position = getattr(exc, "position", None)
-            line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
-            what = str(exc).splitlines()[0]
-            return RawCalendar(
-                file, directory, [], diagnostics=[make("E101", file, line, f"YAML syntax: {what}")]
-            )
+            root = compose(text, loader)
+        except YamlProblem as problem:
+            return RawCalendar(file, directory, [], diagnostics=[_diagnostic(file, problem)])
         if root is None:
             return RawCalendar(file, directory, [])
-        try:
-            _expanded_size(root)
-        except ValueError as exc:
-            return RawCalendar(
-                file,
-                directory,
-                [],
-                diagnostics=[
-                    make(
-                        "E111",
-                        file,
-                        root.start_mark.line + 1,
-                        f"refused: {exc}",
-                        hint="use fewer aliases; each post may be written out in full",
-                    )
-                ],
-            )
-        return _calendar(file, directory, root, loader)
+        build = Builder(loader)
+        calendar = _calendar(file, directory, root, build)
+        calendar.diagnostics.extend(_diagnostic(file, p) for p in build.problems)
+        return calendar
     finally:
         loader.dispose()
 
 
-def _calendar(file: str, directory: str, root: yaml.Node, loader: CalendarLoader) -> RawCalendar:
+def _calendar(file: str, directory: str, root: yaml.Node, build: Builder) -> RawCalendar:
     problems: list[Diagnostic] = []
     if isinstance(root, yaml.SequenceNode):  # a bare list of posts is a calendar too
         posts_node: yaml.Node | None = root
         top: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     elif isinstance(root, yaml.MappingNode):
-        top = {str(loader.construct_object(k, deep=True)): (k, v) for k, v in root.value}
+        try:
+            top = {key: (k, v) for key, k, v in build.pairs(root)}
+        except YamlProblem as problem:
+            return RawCalendar(file, directory, [], diagnostics=[_diagnostic(file, problem)])
         posts_node = top["posts"][1] if "posts" in top else None
         for key, (key_node, _) in top.items():
             if key not in TOP_LEVEL_KEYS:
@@ -181,8 +352,8 @@ def _calendar(file: str, directory: str, root: yaml.Node, loader: CalendarLoader
                     make(
                         "E114",
                         file,
-                        key_node.start_mark.line + 1,
-                        f"unknown top-level key {key!r}",
+                        _line(key_node),
+                        f"unknown top-level key {shorten(key)}",
                         hint="a calendar has defaults:, posts: and optionally date_format:",
                     )
                 )
@@ -195,38 +366,42 @@ def _calendar(file: str, directory: str, root: yaml.Node, loader: CalendarLoader
                 make(
                     "E114",
                     file,
-                    root.start_mark.line + 1,
+                    _line(root),
                     "a calendar is a mapping with posts: (or a list of posts), not a single value",
                 )
             ],
         )
     defaults: dict[str, Any] = {}
     defaults_line = 0
-    if "defaults" in top:
-        key_node, value_node = top["defaults"]
-        defaults_line = key_node.start_mark.line + 1
-        value = loader.construct_object(value_node, deep=True)
+    date_format = None
+    for key in ("defaults", "date_format"):
+        if key not in top:
+            continue
+        key_node, value_node = top[key]
+        try:
+            value = build.value(value_node)
+        except YamlProblem as problem:
+            problems.append(_diagnostic(file, problem, key))
+            continue
+        if key == "date_format":
+            date_format = str(value) if value is not None else None
+            continue
+        defaults_line = _line(key_node)
         if isinstance(value, dict):
             defaults = value
         elif value is not None:
             problems.append(make("E114", file, defaults_line, "defaults: must be a mapping"))
-    date_format = None
-    if "date_format" in top:
-        value = loader.construct_object(top["date_format"][1], deep=True)
-        date_format = str(value) if value is not None else None
     records: list[RawRecord] = []
     if posts_node is None:
         if top:
             problems.append(make("E114", file, 1, "no posts: list in this calendar"))
     elif not isinstance(posts_node, yaml.SequenceNode):
         if not (isinstance(posts_node, yaml.ScalarNode) and posts_node.value in ("", "~", "null")):
-            problems.append(
-                make("E114", file, posts_node.start_mark.line + 1, "posts: must be a list of posts")
-            )
+            problems.append(make("E114", file, _line(posts_node), "posts: must be a list of posts"))
     else:
         for item in posts_node.value:
             if isinstance(item, yaml.MappingNode):
-                record, field_problems = _record(file, item, loader)
+                record, field_problems = _record(file, item, build)
                 records.append(record)
                 problems.extend(field_problems)
             else:
@@ -234,7 +409,7 @@ def _calendar(file: str, directory: str, root: yaml.Node, loader: CalendarLoader
                     make(
                         "E114",
                         file,
-                        item.start_mark.line + 1,
+                        _line(item),
                         "each post must be a mapping (at:, platforms:, text: ...)",
                         hint="check the indentation of this item",
                     )
@@ -247,6 +422,8 @@ def _yaml_hint(problem: str) -> str:
         return "a value containing ': ' must be quoted, e.g. text: \"Note: ...\""
     if "found character '\\t'" in problem or "tab" in problem:
         return "YAML indents with spaces, not tabs"
+    if "escape" in problem:
+        return "in double quotes a backslash starts an escape: write \\\\ for a backslash"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation and that every key ends with ':'"
     return "check the quoting and indentation near this line"

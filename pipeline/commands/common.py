@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.calendar import MissingPath
-from pipeline.config import find_git_root, load_config
+from pipeline.calendar.times import year_problem
+from pipeline.config import ConfigError, find_git_root, interval_seconds, load_config
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.model import LedgerPost
 from pipeline.validation import ValidationResult, validate
@@ -32,6 +33,9 @@ def parse_now(text: str | None) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise UsageError(f"--now {text!r}: add a time zone, e.g. Z or +01:00")
+    problem = year_problem(value.year)
+    if problem:  # year 1 or 9999 with an offset overflows; planning adds days to it
+        raise UsageError(f"--now {text!r}: {problem}")
     return value.astimezone(UTC)
 
 
@@ -69,7 +73,10 @@ def load(args: argparse.Namespace, *, keep_entries: bool = True) -> ValidationRe
     now = parse_now(args.now)
     if args.config and not os.path.isfile(args.config):
         raise UsageError(f"--config {args.config}: no such file")
-    config = load_config(args.paths[0], args.config)
+    try:
+        config = load_config(args.paths[0], args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     try:
         return validate(
             args.paths,
@@ -93,12 +100,9 @@ def intervals(result: ValidationResult) -> tuple[float, float]:
     ):
         raw = os.environ.get(env) or result.config.publish.get(key) or 20
         try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise UsageError(f"{env} / publish.{key}: {raw!r} is not a number of seconds") from None
-        if value < 0:
-            raise UsageError(f"{env} / publish.{key}: must not be negative")
-        values.append(value)
+            values.append(interval_seconds(raw))
+        except ValueError as exc:
+            raise UsageError(f"{env} / publish.{key}: {exc}") from None
     return values[0], values[1]
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.model import Diagnostic, Severity
+from pipeline.model import Diagnostic, Severity, shorten
+
+__all__ = ["BY_NAME", "CODES", "Code", "make", "shorten"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,14 @@ _CODES: tuple[Code, ...] = (
     ),
     Code("E113", "option-required", "A platform needs an option that is missing (boardId, group)."),
     Code("E114", "invalid-structure", "The file's top level is not what a calendar looks like."),
+    Code(
+        "E115",
+        "yaml-tag-unsupported",
+        "A YAML tag other than the plain ones (!!str, !!int, !!float, !!bool, !!null), or a "
+        "tagged value that is not what its tag says.",
+    ),
+    Code("E116", "control-character", "A control character (NUL, ESC, ...) in text or a path."),
+    Code("E117", "duplicate-key", "A key appears twice in one mapping (YAML would keep one)."),
     # --- E2xx: captions, titles, hashtags ---
     Code("E201", "caption-too-long", "The caption is longer than the platform allows."),
     Code("E202", "text-required", "A post without media needs text."),

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.calendar.csv_source import read_csv
+from pipeline.calendar.schema import Defaults, build_entry, prepare_defaults
 from tests.helpers import check, found
 
 HEADER = "id,date,time,timezone,platforms,account,text,media,captions.x,tiktok.privacyLevel\n"
@@ -136,3 +143,82 @@ def test_account_columns_per_platform(tmp_path: Path) -> None:
 def test_blank_rows_are_skipped_and_header_only_is_fine(tmp_path: Path) -> None:
     result = check(tmp_path, {"a.csv": HEADER + ",,,,,,,,,\n\n", "b.csv": HEADER, "c.csv": ""})
     assert result.diagnostics == [] and result.entries == []
+
+
+def test_bare_captions_column_beside_captions_x_is_e104(tmp_path: Path) -> None:
+    """`captions.` (nothing after the dot) once raised a TypeError beside `captions.x`."""
+    for header in ("captions.,captions.x", "captions.x,captions."):
+        body = f"id,date,time,timezone,platforms,account,text,{header}\n" + (
+            "a,2026-12-01,09:00,UTC,x,@b,hi,one,two\n"
+        )
+        result = check(tmp_path, {"cal.csv": body})
+        assert found(result) == {("E104", 1)}
+        assert "after the dot" in result.diagnostics[0].message
+        assert result.entries[0].captions  # the good column still counts
+
+
+def test_tab_separated_export_gets_one_hint(tmp_path: Path) -> None:
+    body = "id\tdate\ttime\ttimezone\nb\t2026-12-01\t09:00\tUTC\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert found(result) == {("E102", 1)}
+    assert "tabs" in result.diagnostics[0].message
+    assert "comma" in result.diagnostics[0].hint
+
+
+def test_excel_sep_comma_line_is_skipped(tmp_path: Path) -> None:
+    body = "sep=,\nid,date,time,timezone,platforms,account,text\na,2026-12-01,09:00,UTC,x,@b,hi\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert result.diagnostics == []
+    assert [(e.id, e.source.line) for e in result.entries] == [("a", 3)]
+
+
+def test_excel_sep_semicolon_line_is_one_clear_error(tmp_path: Path) -> None:
+    result = check(tmp_path, {"cal.csv": "sep=;\nid;date;time\na;2026-12-01;09:00\n"})
+    assert found(result) == {("E102", 1)}
+    assert "';'" in result.diagnostics[0].message and "first line" in result.diagnostics[0].message
+
+
+def test_control_characters_in_csv_cells_are_e116(tmp_path: Path) -> None:
+    body = "id,date,time,timezone,platforms,account,text\na,2026-12-01,09:00,UTC,x,@b,hi\x1b[2J\n"
+    result = check(tmp_path, {"cal.csv": body})
+    assert found(result) == {("E116", 2)}
+    assert "U+001B (ESC) at column 3" in result.diagnostics[0].message
+
+
+_CELLS = st.one_of(
+    st.sampled_from(
+        ["", "x", "x;linkedin", "2026-12-01", "09:00", "UTC", "@b", "a.jpg", "https://[::1/x"]
+    ),
+    st.text(max_size=8),
+)
+_DOTTED = st.sampled_from(["captions.", "captions.x", "tiktok.", "tiktok.privacyLevel"])
+_COLUMNS = _DOTTED | st.sampled_from(
+    [
+        "id", "date", "time", "at", "timezone", "platforms", "account", "text", "media",
+        "captions.", "captions.x", "captions", "account.", "account.x", "tiktok.", ".x", "x.",
+        "tiktok.privacyLevel", "clip.job", "clip_index", "sep=", "", "#", "notes",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(
+    header=st.lists(_COLUMNS, min_size=1, max_size=6),
+    rows=st.lists(st.lists(_CELLS, min_size=1, max_size=7), min_size=1, max_size=3),
+    lead=st.sampled_from(["", "sep=,\n", "sep=;\n", "# date_format: %d/%d/%Y\n", "\t"]),
+)
+def test_any_csv_gives_diagnostics_never_an_exception(
+    header: list[str], rows: list[list[str]], lead: str
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    calendar = read_csv("cal.csv", "/nowhere", lead + buffer.getvalue())
+    defaults, _ = prepare_defaults(
+        calendar.defaults, Defaults(), file="cal.csv", line=0, date_format=calendar.date_format
+    )
+    for record in calendar.records:
+        build_entry(record, defaults, "/nowhere", "/nowhere")
+    for d in calendar.diagnostics:
+        assert d.file == "cal.csv"

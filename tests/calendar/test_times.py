@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.calendar import times
 from pipeline.calendar.times import TimeProblem, parse_when, resolve, zone
+from tests.helpers import check
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,100 @@ def test_parse_when_never_crashes(text: str) -> None:
         parse_when(text)
     except TimeProblem as problem:
         assert problem.code in {"E401", "E407"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01 00:00",
+        "0001-01-01 00:00+05:00",
+        "0001-01-01 00:00Z",
+        "9999-12-31 23:59",
+        "9999-12-31 23:59-05:00",
+        "1899-12-31 23:59",
+        "9001-01-01 00:00",
+    ],
+)
+def test_years_outside_range_are_e401_not_overflow(text: str) -> None:
+    with pytest.raises(TimeProblem) as caught:
+        parse_when(text)
+    assert caught.value.code == "E401"
+    assert "outside 1900-9000" in caught.value.message
+
+
+def test_years_outside_range_with_a_declared_format() -> None:
+    with pytest.raises(TimeProblem) as caught:
+        parse_when("12/31/9999 23:59", times.resolve_date_format("%m/%d/%Y %H:%M"))
+    assert caught.value.code == "E401"
+
+
+@pytest.mark.parametrize("pattern", ["%d/%d/%Y", "%Y-%m-%d %H:%H", "%Q/%m"])
+def test_a_date_format_strptime_cannot_use_is_e105(pattern: str) -> None:
+    with pytest.raises(TimeProblem) as caught:
+        times.resolve_date_format(pattern)
+    assert caught.value.code == "E105"
+    assert pattern in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["A" * 300, "Europe/" + "B" * 5000, "a\x00b", "x" * 255])
+def test_odd_zone_names_are_unknown_zones(name: str) -> None:
+    with pytest.raises(TimeProblem) as caught:
+        zone(name)
+    assert caught.value.code == "E402"
+    assert len(caught.value.message) < 200
+
+
+def test_calendar_years_1_and_9999_in_every_zone_form(tmp_path: Path) -> None:
+    posts = "".join(
+        f"  - {{id: p{i}, at: '{at}', timezone: {tz}, platform: x, account: '@b', text: hi}}\n"
+        for i, (at, tz) in enumerate(
+            (at, tz)
+            for at in ("0001-01-01 00:00", "0001-01-01 00:00+14:00", "9999-12-31 23:59-12:00")
+            for tz in ("UTC", "Pacific/Kiritimati", "America/Adak", "-12:00", "+14:00")
+        )
+    )
+    result = check(tmp_path, {"cal.yaml": "posts:\n" + posts})
+    assert {d.code for d in result.diagnostics} == {"E401"}
+    assert len(result.diagnostics) == 15
+
+
+_ZONES = st.sampled_from(
+    ["UTC", "Pacific/Kiritimati", "Etc/GMT+12", "America/Adak", "+14:00", "-12:00", "Europe/Berlin"]
+)
+
+
+@settings(max_examples=300)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
+    offset=st.sampled_from(["", "Z", "+14:00", "-12:00", "+05:30"]),
+    tz=_ZONES,
+)
+def test_any_year_and_zone_is_an_instant_or_a_time_problem(
+    moment: datetime, offset: str, tz: str
+) -> None:
+    """Years 1 to 9999 with every offset and zone: an instant, or E401, never OverflowError."""
+    try:
+        when = parse_when(f"{moment:%Y-%m-%d %H:%M}{offset}")
+        resolved = resolve(when.local, tz)
+        times.fold_alternative(when.local, tz)
+    except TimeProblem as problem:
+        assert problem.code == "E401"
+        assert not times.MIN_YEAR <= moment.year <= times.MAX_YEAR
+    else:
+        assert times.MIN_YEAR <= moment.year <= times.MAX_YEAR
+        assert resolved.utc is None or resolved.utc.tzinfo is UTC
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40))
+def test_any_text_as_at_or_zone_or_date_format_is_a_time_problem_at_worst(text: str) -> None:
+    for attempt in (
+        lambda: parse_when(text),
+        lambda: zone(text),
+        lambda: times.resolve_date_format(text),
+        lambda: parse_when(text, "%d/%m/%Y"),
+    ):
+        try:
+            attempt()
+        except TimeProblem as problem:
+            assert problem.code in ("E401", "E402", "E105", "E407")

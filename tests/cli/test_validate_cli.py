@@ -203,3 +203,73 @@ def test_report_writes_one_self_contained_file(
     assert "E107" in html and "http://" not in html.split("<body", 1)[0].replace(
         "http://www.w3.org", ""
     )
+
+
+@pytest.mark.parametrize(
+    "now", ["0001-01-01T00:00Z", "9999-12-31T23:59Z", "0001-01-01T00:00+05:00"]
+)
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_now_out_of_range_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], command: str, now: str
+) -> None:
+    write(project, {"cal.yaml": GOOD})
+    code, out, err = run(capsys, command, "cal.yaml", "--now", now)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith(f"pipeline {command}: --now ")
+    assert "1900-9000" in err
+
+
+BROKEN_CALENDAR = (
+    "posts:\n"
+    "  - &base {id: a, at: 2026-12-01 09:00, timezone: UTC, platform: x, account: '@b', text: hi}\n"
+    "  - {<<: *base, id: b, text: !!binary aGVsbG8gd29ybGQ=}\n"
+    "  - {<<: [*base], id: c, at: '0001-01-01 00:00+05:00'}\n"
+    "  - {<<: *base, id: d, at: '9999-12-31 23:59'}\n"
+    "  - {<<: *base, id: d2, timezone: " + "Z" * 300 + "}\n"
+    "  - {<<: *base, id: e, text: !!python/object/apply:os.system ['echo pwned'], title: !custom t}\n"
+    "  - {<<: *base, id: f, text: !!str [1, 2], media: ['https://[::1/x.jpg', \"a\\0.jpg\"]}\n"
+    "  - {<<: *base, id: g, at: !!timestamp garbage, x: !!bool maybe, clip_index: !!int abc}\n"
+    '  - {<<: *base, id: h, id: i, timezone: [America/New_York], text: "\\e[31mred"}\n'
+    '  - {<<: *base, id: j, text: "\\ud83d\\ude80"}\n'
+)
+
+
+def test_broken_calendar_subprocess_has_codes_and_no_traceback(project: Path) -> None:
+    """The issue's calendar crashes in one file: each is a diagnostic; nothing is executed."""
+    write(
+        project,
+        {
+            "cal.yaml": BROKEN_CALENDAR.replace(
+                '  - {<<: *base, id: j, text: "\\ud83d\\ude80"}\n', ""
+            )
+        },
+    )
+    write(project, {"emoji.yaml": 'posts:\n  - {id: k, text: "\\ud83d\\ude80"}\n'})
+    write(project, {"cal.csv": "id,captions.,captions.x\nz,a,b\n"})
+    write(project, {"tabs.csv": "id\tat\nz\t2026-12-01 09:00\n"})
+    for command in ("validate", "plan"):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", command, ".", "--now", NOW],
+            capture_output=True,
+            text=True,
+            cwd=project,
+            timeout=120,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        )
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+        assert "pwned" not in done.stdout.replace("echo pwned", "")
+        report = done.stdout + done.stderr
+        for code in (
+            "E115",
+            "E116",
+            "E117",
+            "E105",
+            "E401",
+            "E402",
+            "E314",
+            "E101",
+            "E104",
+            "E102",
+        ):
+            assert code in report, (code, report)
