@@ -11,9 +11,12 @@ the JSON dicts back, so `REQUIRED` (derived from the classes) is what a stored e
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from pipeline.ledger.schema import (
@@ -27,6 +30,7 @@ from pipeline.ledger.schema import (
     EventError,
     format_time,
     now,
+    parse_time,
 )
 from pipeline.model import POST_STATUSES
 
@@ -367,3 +371,134 @@ def _check_summary(summary: Any) -> None:
     elif isinstance(summary, list | tuple):
         for value in summary:
             _check_summary(value)
+
+
+# --- reading: every stored event checked against its class, in one place -------------------
+
+Check = Callable[[Any], bool]
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_number(value: Any) -> bool:
+    return (type(value) is int) or (type(value) is float and math.isfinite(value))
+
+
+def _is_time(value: Any) -> bool:
+    """A UTC time as format_time writes it (an offset other than zero, or none, is damage)."""
+    if type(value) is not str:
+        return False
+    try:
+        return parse_time(value).utcoffset() == timedelta(0)
+    except ValueError:
+        return False
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+_SIMPLE: Final[Mapping[Any, tuple[Check, str]]] = {
+    str: (_is_str, "a string"),
+    int: (_is_int, "a whole number"),
+    bool: (_is_bool, "true or false"),
+    float: (_is_number, "a number"),
+    datetime: (_is_time, "a UTC time like 2026-03-01T09:00:00.000000Z"),
+    Any: (_anything, "anything"),
+}
+
+
+def _checker(hint: Any) -> tuple[Check, str]:
+    """A predicate for one annotated field type, and what it expects in words."""
+    if hint in _SIMPLE:
+        return _SIMPLE[hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in args if a is not type(None)]
+        inner: Check
+        if members == [int, float] or members == [float, int]:
+            inner, what = _is_number, "a number"
+        else:
+            ((inner, what),) = (_checker(a) for a in members)
+        if type(None) in args:
+            return (lambda v: v is None or inner(v)), f"{what} or null"
+        return inner, what
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item, what = _checker(args[0])
+        return (lambda v: type(v) is list and all(item(i) for i in v)), f"a list of ({what})"
+    if origin is Mapping:
+        value_check, what = _checker(args[1])
+        return (
+            lambda v: type(v) is dict and all(value_check(i) for i in v.values()),
+            "an object" if value_check is _anything else f"an object of ({what})",
+        )
+    raise TypeError(f"no stored-event check for {hint!r}")  # a new field type: add it above
+
+
+def _field_checks(cls: type[LedgerEvent]) -> tuple[tuple[str, Check, str], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        (f.name, *_checker(hints[f.name])) for f in dataclasses.fields(cls) if f.name != "at"
+    )
+
+
+#: Fields whose value is one of a fixed vocabulary, per event type.
+_VOCABULARY: Final[Mapping[str, Mapping[str, Sequence[str]]]] = {
+    "post.outcome": {"result": OUTCOME_RESULTS},
+    "post.reconciled": {"status": POST_STATUSES},
+    "post.cancel_intent": {"reason": CANCEL_REASONS},
+    "post.cancel_outcome": {"reason": CANCEL_REASONS, "result": CANCEL_RESULTS},
+    "post.status": {"status": POST_STATUSES, "origin": STATUS_ORIGINS},
+    "media.outcome": {"status": MEDIA_STATUSES},
+}
+_FIELD_CHECKS: Final = {c.TYPE: _field_checks(c) for c in EVENT_CLASSES}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}... ({len(text):,} characters)"
+
+
+def check_stored(event: Mapping[str, Any]) -> None:
+    """Raise EventError unless an event read from the log has the envelope and, for a known
+    type, every field of the type its class declares (and vocabulary fields a known word).
+
+    This is the one gate between `events.jsonl` and the fold, for every command: past it, the
+    fold and the views can trust each value's type. An unknown type only needs a sound
+    envelope; the fold ignores and counts it (docs/ledger.md).
+    """
+    kind = event.get("type")
+    for name in ("v", "type", "at", "run"):
+        if name not in event:
+            raise EventError(f"event without {name!r}")
+    if not isinstance(kind, str):
+        raise EventError(f"the event type must be a string, not {_short(kind)}")
+    if not _is_time(event["at"]):
+        raise EventError(f"at must be {_SIMPLE[datetime][1]}, not {_short(event['at'])}")
+    checks = _FIELD_CHECKS.get(kind)
+    if checks is None:
+        if not _is_str(event["run"]):
+            raise EventError(f"run must be a string, not {_short(event['run'])}")
+        return
+    missing = [name for name in REQUIRED[kind] if name not in event]
+    if missing:
+        raise EventError(f"{kind} event without {', '.join(missing)}")
+    for name, check, what in checks:
+        if name in event and not check(event[name]):
+            raise EventError(f"{kind} {name} must be {what}, not {_short(event[name])}")
+    for name, words in _VOCABULARY.get(kind, {}).items():
+        value = event.get(name)
+        if value is not None and value not in words:
+            raise EventError(f"{kind} {name} {_short(value)} is not one of {', '.join(words)}")
+    if kind == "post.reconciled" and event["found"] and event.get("status") is None:
+        raise EventError("post.reconciled with found=true needs the status found")
