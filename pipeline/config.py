@@ -97,7 +97,7 @@ def load_config(first_path: str, explicit: str | None = None) -> ProjectConfig:
     if path is None:
         return ProjectConfig(root=root)
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, root)
     if problem is not None or text is None:
         return ProjectConfig(root=root, path=path, diagnostics=(problem,) if problem else ())
     try:
