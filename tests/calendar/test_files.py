@@ -132,19 +132,45 @@ def test_pipeline_yaml_symlinked_outside_the_project_is_not_read(
     assert "Traceback" not in proc.stderr
 
 
-def test_a_folder_1100_levels_deep_is_a_diagnostic_not_a_recursion_error(project: Path) -> None:
-    deep = project / "schedules" / "deep"
-    deep.mkdir()
+def _chain(top: Path, levels: int) -> None:
+    """`levels` folders named d inside each other, built relative to keep each path short."""
     here = os.getcwd()
-    try:  # built relative to keep each mkdir's path short
-        os.chdir(deep)
-        for _ in range(1100):
+    try:
+        os.chdir(top)
+        for _ in range(levels):
             os.mkdir("d")
             os.chdir("d")
         Path("lost.yaml").write_text(GOOD, encoding="utf-8")
     finally:
         os.chdir(here)
-    proc = validate(project, "schedules")
+
+
+def _remove_chain(top: Path) -> None:
+    """Undo _chain without recursion: pytest's own clean-up (shutil.rmtree, recursive before
+    Python 3.12) would raise RecursionError at the end of a later session."""
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        depth = 0
+        while os.path.isdir("d"):
+            os.chdir("d")
+            depth += 1
+        Path("lost.yaml").unlink(missing_ok=True)
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)
+
+
+def test_a_folder_1100_levels_deep_is_a_diagnostic_not_a_recursion_error(project: Path) -> None:
+    deep = project / "schedules" / "deep"
+    deep.mkdir()
+    try:
+        _chain(deep, 1100)
+        proc = validate(project, "schedules")
+    finally:
+        _remove_chain(deep)
     assert proc.returncode == 1, proc.stderr
     assert "E122 folder-too-deep" in proc.stdout
     assert "Traceback" not in proc.stderr
