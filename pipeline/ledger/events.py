@@ -394,14 +394,20 @@ def _is_number(value: Any) -> bool:
     return (type(value) is int) or (type(value) is float and math.isfinite(value))
 
 
+#: Years a stored time may have: a run's clock or a post's date, never near datetime's limits
+#: (year 9999 plus a month, in a report's calendar, is an OverflowError).
+_YEARS: Final = range(1970, 9000)
+
+
 def _is_time(value: Any) -> bool:
     """A UTC time as format_time writes it (an offset other than zero, or none, is damage)."""
     if type(value) is not str:
         return False
     try:
-        return parse_time(value).utcoffset() == timedelta(0)
+        moment = parse_time(value)
     except ValueError:
         return False
+    return moment.utcoffset() == timedelta(0) and moment.year in _YEARS
 
 
 def _anything(value: Any) -> bool:
@@ -413,7 +419,7 @@ _SIMPLE: Final[Mapping[Any, tuple[Check, str]]] = {
     int: (_is_int, "a whole number"),
     bool: (_is_bool, "true or false"),
     float: (_is_number, "a number"),
-    datetime: (_is_time, "a UTC time like 2026-03-01T09:00:00.000000Z"),
+    datetime: (_is_time, "a UTC time like 2026-03-01T09:00:00.000000Z (years 1970-8999)"),
     Any: (_anything, "anything"),
 }
 

@@ -82,6 +82,9 @@ DAMAGE = [
     pytest.param({**outcome(), "at": 5}, "at must be a UTC time", id="number-time"),
     pytest.param({**outcome(), "at": "yesterday"}, "'yesterday'", id="word-time"),
     pytest.param({**outcome(), "at": "2026-03-01T09:00:00"}, "at must be", id="naive-time"),
+    pytest.param(
+        {**intent(), "scheduled_for": "9999-12-31T23:59:59Z"}, "years 1970-8999", id="year-9999"
+    ),
     pytest.param({**outcome(), "file_ids": 5}, "file_ids must be a list", id="file-ids"),
     pytest.param({**BASE["figures"], "metrics": [1]}, "metrics must be an object", id="metrics"),
     pytest.param({**outcome(), "result": "great"}, "'great' is not one of", id="vocabulary"),
