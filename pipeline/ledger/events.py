@@ -451,11 +451,66 @@ def _checker(hint: Any) -> tuple[Check, str]:
     raise TypeError(f"no stored-event check for {hint!r}")  # a new field type: add it above
 
 
-def _field_checks(cls: type[LedgerEvent]) -> tuple[tuple[str, Check, str], ...]:
+class _Absent:
+    """The value of a field an event leaves out (defaults apply; required ones are checked)."""
+
+
+_ABSENT: Final = _Absent()
+#: Predicates that are one type test, and the types they accept.
+_TYPE_TESTS: Final[Mapping[Check, frozenset[type]]] = {
+    _is_str: frozenset({str}),
+    _is_int: frozenset({int}),
+    _is_bool: frozenset({bool}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeChecks:
+    """How one event type's fields are checked. Reading 100,000 events must stay cheap, so the
+    fields that are one type test are checked together: the tuple of their values' types is
+    looked up in `seen`, the type tuples already accepted (a handful per event type)."""
+
+    names: tuple[str, ...]
+    simple: tuple[tuple[int, frozenset[type], str], ...]  # index, types that pass, words
+    other: tuple[tuple[int, Check, str], ...]  # index, check, words (times, lists, objects)
+    seen: set[tuple[type, ...]] = field(default_factory=set)
+    absent: tuple[_Absent, ...] = ()  # one _ABSENT per name: the default of event.get
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "absent", (_ABSENT,) * len(self.names))
+
+    def check(self, kind: str, event: Mapping[str, Any]) -> None:
+        values = list(map(event.get, self.names, self.absent))
+        signature = tuple(map(type, values))
+        if signature not in self.seen:
+            for i, passing, what in self.simple:
+                if signature[i] not in passing:
+                    raise EventError(
+                        f"{kind} {self.names[i]} must be {what}, not {_short(values[i])}"
+                    )
+            self.seen.add(signature)  # pure type facts about the simple fields: safe to keep
+        for i, check, what in self.other:
+            value = values[i]
+            if value is not _ABSENT and not check(value):
+                raise EventError(f"{kind} {self.names[i]} must be {what}, not {_short(value)}")
+
+
+def _field_checks(cls: type[LedgerEvent]) -> _TypeChecks:
     hints = typing.get_type_hints(cls)
-    return tuple(
-        (f.name, *_checker(hints[f.name])) for f in dataclasses.fields(cls) if f.name != "at"
-    )
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "at")
+    simple, other = [], []
+    for i, name in enumerate(names):
+        hint = hints[name]
+        check, what = _checker(hint)
+        args = typing.get_args(hint)
+        optional = type(None) in args
+        inner = next((a for a in args if a is not type(None)), hint) if optional else hint
+        passing = _TYPE_TESTS.get(_checker(inner)[0])
+        if passing is None:
+            other.append((i, check, what))
+        else:
+            simple.append((i, passing | {_Absent} | ({type(None)} if optional else set()), what))
+    return _TypeChecks(names, tuple(simple), tuple(other))
 
 
 #: Fields whose value is one of a fixed vocabulary, per event type.
@@ -483,25 +538,24 @@ def check_stored(event: Mapping[str, Any]) -> None:
     fold and the views can trust each value's type. An unknown type only needs a sound
     envelope; the fold ignores and counts it (docs/ledger.md).
     """
-    kind = event.get("type")
-    for name in ("v", "type", "at", "run"):
-        if name not in event:
-            raise EventError(f"event without {name!r}")
-    if not isinstance(kind, str):
-        raise EventError(f"the event type must be a string, not {_short(kind)}")
+    kind: Any = event.get("type")
+    checks = _FIELD_CHECKS.get(kind) if type(kind) is str else None
+    if checks is None or not _REQUIRED_SETS[kind] <= event.keys():
+        for name in ("v", "type", "at", "run"):
+            if name not in event:
+                raise EventError(f"event without {name!r}")
+        if not isinstance(kind, str):
+            raise EventError(f"the event type must be a string, not {_short(kind)}")
+        if checks is not None:
+            missing = [name for name in REQUIRED[kind] if name not in event]
+            raise EventError(f"{kind} event without {', '.join(missing)}")
     if not _is_time(event["at"]):
         raise EventError(f"at must be {_SIMPLE[datetime][1]}, not {_short(event['at'])}")
-    checks = _FIELD_CHECKS.get(kind)
     if checks is None:
-        if not _is_str(event["run"]):
+        if type(event["run"]) is not str:
             raise EventError(f"run must be a string, not {_short(event['run'])}")
         return
-    missing = [name for name in REQUIRED[kind] if name not in event]
-    if missing:
-        raise EventError(f"{kind} event without {', '.join(missing)}")
-    for name, check, what in checks:
-        if name in event and not check(event[name]):
-            raise EventError(f"{kind} {name} must be {what}, not {_short(event[name])}")
+    checks.check(kind, event)
     for name, words in _VOCABULARY.get(kind, {}).items():
         value = event.get(name)
         if value is not None and value not in words:

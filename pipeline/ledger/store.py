@@ -289,13 +289,17 @@ def _refuse_constant(name: str) -> Any:
     raise EventError(f"{name} is not a number a ledger stores")
 
 
+#: One decoder for every line (json.loads with an option builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def decode_line(raw: bytes) -> Event:
     """One line of the log -> its event, checked against its type's schema; EventError says
     what is wrong. The one way events enter the program from disk, for every command."""
     if raw.count(b"[") + raw.count(b"{") > MAX_NESTING and _depth(raw) > MAX_NESTING:
         raise EventError(f"JSON nested more than {MAX_NESTING} levels deep")
     try:
-        event = json.loads(raw, parse_constant=_refuse_constant)
+        event = _DECODER.decode(raw.decode("utf-8"))
     except RecursionError:
         raise EventError("JSON nested too deep") from None
     except ValueError as exc:
