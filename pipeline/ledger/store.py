@@ -87,7 +87,17 @@ class Ledger:
         self._mutex = threading.RLock()
         self._entry_synced = False
         if not self.directory.is_dir():
-            self.directory.mkdir(parents=True, exist_ok=True)
+            if os.path.lexists(self.directory):
+                raise LedgerError(
+                    f"{_shown(self.directory)} is not a folder, so it cannot hold the ledger. "
+                    "Nothing was changed: move it aside, or give another folder with --ledger"
+                )
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(
+                    f"cannot create the ledger folder {_shown(self.directory)}: {exc.strerror}"
+                ) from None
             fsync_directory(self.directory.parent, fsync)
         self._lock = LedgerLock(self.directory, fsync=fsync)
 

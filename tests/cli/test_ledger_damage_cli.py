@@ -106,3 +106,14 @@ def test_a_lock_that_is_a_folder_stops_publish_in_one_line_exit_1(
     assert f"ledger/{name} is a folder" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert not (root / "ledger" / "events.jsonl").exists()
+
+
+def test_a_ledger_that_is_a_file_stops_publish_in_one_line_exit_1(tmp_path: Path) -> None:
+    root = project(tmp_path, calendar(1))
+    (root / "ledger").write_text("not a folder\n", encoding="utf-8")
+    env = env_for(None, STATUS200_API_KEY="rl_x", STATUS200_BASE_URL="http://127.0.0.1:9")
+    proc = pipeline(root, env, "publish", "schedules", "--yes", "--now", NOW)
+    assert proc.returncode == 1, proc.stderr
+    assert "ledger is not a folder, so it cannot hold the ledger" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert (root / "ledger").read_text(encoding="utf-8") == "not a folder\n"
