@@ -21,6 +21,7 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 #: Folders deeper than this below a path given on the command line are not searched.
 MAX_FOLDER_DEPTH = 32
@@ -112,6 +113,24 @@ def read_bytes(path: str, *, limit: int, root: str | None, what: str = "") -> by
     if size > limit:
         raise _too_big(size, limit, what)  # it grew while being read
     return b"".join(chunks)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """A regular file opened for reading (media, read whole for its hash); FileRefused for
+    anything else. Opened non-blocking, so a FIFO swapped in after a stat cannot hang us."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise FileRefused("E100", f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(mode)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(slots=True)

@@ -33,6 +33,8 @@ from hachoir.metadata import extractMetadata
 from hachoir.parser import createParser
 from PIL import Image, UnidentifiedImageError
 
+from pipeline.fileaccess import FileRefused, open_regular
+
 # hachoir prints its parse warnings (and errors) to stderr by default; a validator's output
 # must stay ours. Both switches are hachoir's own, process-wide.
 hachoir_config.quiet = True
@@ -249,11 +251,13 @@ class MediaProbe:
 
 def _inspect(path: str, absolute: str, size: int) -> MediaInfo:
     try:
-        with open(absolute, "rb") as file:
+        with open_regular(absolute) as file:  # the one way into files (pipeline/fileaccess.py)
             head = file.read(HEAD)
             digest = hashlib.sha256(head)
             while chunk := file.read(CHUNK):
                 digest.update(chunk)
+    except FileRefused as refused:  # swapped for a FIFO or device since the stat
+        return _unreadable(path, True, refused.message, size)
     except OSError as exc:
         return _unreadable(path, True, f"the file cannot be read ({_reason(exc)})", size)
     base = MediaInfo(path, True, "unknown", None, size, None, None, None, digest.hexdigest(), None)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fileaccess
+from pipeline import fileaccess, media_probe
 from pipeline.calendar import MAX_YAML_BYTES, discover, load_calendars, read_text
 from pipeline.calendar.schema import SchemaContext
 from pipeline.fileaccess import FileRefused, read_bytes
@@ -240,3 +240,29 @@ def test_read_bytes_never_reads_past_its_limit(tmp_path: Path) -> None:
 def test_a_nul_in_a_path_is_a_refusal_not_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(FileRefused, match="NUL"):
         read_bytes(str(tmp_path / "a\0b.yaml"), limit=10, root=str(tmp_path))
+
+
+def test_open_regular_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(FileRefused) as refused:
+        fileaccess.open_regular(str(fifo))
+    assert (refused.value.code, refused.value.message) == (
+        "E120",
+        "this is a named pipe (FIFO), not a regular file; it was not opened",
+    )
+    regular = tmp_path / "a.bin"
+    regular.write_bytes(b"data")
+    with fileaccess.open_regular(str(regular)) as f:
+        assert f.read() == b"data"
+
+
+def test_media_swapped_for_a_fifo_after_its_stat_is_unreadable_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    # _inspect is what runs after probe()'s stat said "regular file": call it on the FIFO.
+    info = media_probe._inspect(str(fifo), str(fifo), 0)
+    assert (info.exists, info.kind) == (True, "unknown")
+    assert info.error == "this is a named pipe (FIFO), not a regular file; it was not opened"
