@@ -85,6 +85,8 @@ def read_text(
     except FileRefused as refused:
         return None, make(refused.code, shown, 0, refused.message, hint=refused.hint)
     bom = next((name for mark, name in _UNICODE_BOMS if data.startswith(mark)), None)
+    if bom is None and _looks_utf16(data[:512]):
+        bom = "UTF-16"
     if bom is not None:
         return None, make(
             "E100",
@@ -122,6 +124,14 @@ _UNICODE_BOMS = (
     (b"\xff\xfe", "UTF-16"),
     (b"\xfe\xff", "UTF-16"),
 )
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL in every other byte."""
+    if len(head) < 8:
+        return False
+    halves = (head[0::2], head[1::2])
+    return any(h.count(0) == len(h) for h in halves) and not all(h.count(0) for h in halves)
 
 
 def read_calendar(path: str, root: str | None = None) -> RawCalendar:

@@ -266,3 +266,19 @@ def test_media_swapped_for_a_fifo_after_its_stat_is_unreadable_not_a_hang(
     info = media_probe._inspect(str(fifo), str(fifo), 0)
     assert (info.exists, info.kind) == (True, "unknown")
     assert info.error == "this is a named pipe (FIFO), not a regular file; it was not opened"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named_too(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "cal.yaml"
+    path.write_bytes(GOOD.encode(encoding))
+    text, problem = read_text(str(path), "cal.yaml")
+    assert text is None and problem is not None
+    assert problem.message.startswith("this is UTF-16 text")
+
+
+def test_a_binary_file_is_still_called_binary(tmp_path: Path) -> None:
+    path = tmp_path / "cal.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    _, problem = read_text(str(path), "cal.yaml")
+    assert problem is not None and problem.message == "this is a binary file, not a text calendar"
