@@ -131,7 +131,7 @@ def load_config(first_path: str, explicit: str | None = None) -> ProjectConfig:
     if path is None:
         return ProjectConfig(root=root)
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, root)
     if problem is not None or text is None:
         raise ConfigError(f"{shown}: {problem.message if problem else 'cannot be read'}")
     data, lines = _read_settings(text, shown)

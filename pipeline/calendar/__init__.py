@@ -14,6 +14,7 @@ from pipeline.calendar.csv_source import read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
 from pipeline.calendar.yaml_source import read_yaml
+from pipeline.fileaccess import MAX_FOLDER_DEPTH, FileRefused, Walk, read_bytes, walk
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make, shorten
 
@@ -40,49 +41,60 @@ def display_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def discover(paths: Iterable[str]) -> list[str]:
-    """Calendar files under the given paths, in a stable order; directories are walked."""
+def discover(paths: Iterable[str], walked: Walk | None = None) -> list[str]:
+    """Calendar files under the given paths, in a stable order; directories are walked (at most
+    fileaccess.MAX_FOLDER_DEPTH deep: folders beyond are noted in `walked.too_deep`)."""
+    walked = walked if walked is not None else Walk()
     found: list[str] = []
     for path in paths:
         if not os.path.exists(path):
             raise MissingPath(path)
-        if os.path.isfile(path):
-            found.append(os.path.abspath(path))
+        if not os.path.isdir(path):
+            found.append(os.path.abspath(path))  # a FIFO or device too: reading refuses it
             continue
-        for root, dirs, files in os.walk(path):
-            # Hidden folders, and ledgers (their CSV views are not calendars), are skipped.
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if not d.startswith(".")
-                and not os.path.exists(os.path.join(root, d, "events.jsonl"))
-            )
-            for name in sorted(files):
-                if name.lower().endswith(CALENDAR_SUFFIXES) and name not in CONFIG_NAMES:
-                    found.append(os.path.abspath(os.path.join(root, name)))
+        start = len(walked.files)
+        # Hidden folders, and ledgers (their CSV views are not calendars), are skipped.
+        walk(
+            path,
+            lambda root, d: (
+                not d.startswith(".") and not os.path.exists(os.path.join(root, d, "events.jsonl"))
+            ),
+            walked,
+        )
+        for file in walked.files[start:]:
+            name = os.path.basename(file)
+            if name.lower().endswith(CALENDAR_SUFFIXES) and name not in CONFIG_NAMES:
+                found.append(os.path.abspath(file))
     unique = dict.fromkeys(found)
     return list(unique)
 
 
-def read_text(path: str, shown: str) -> tuple[str | None, Diagnostic | None]:
-    """A calendar file's text, or why it cannot be used."""
-    limit = MAX_CSV_BYTES if path.lower().endswith(".csv") else MAX_YAML_BYTES
+def read_text(
+    path: str, shown: str, root: str | None = None
+) -> tuple[str | None, Diagnostic | None]:
+    """A calendar file's text, or why it cannot be used. Files are read only through
+    `fileaccess.read_bytes`: regular files, at most the size limit, symlinks kept in `root`."""
+    csv = path.lower().endswith(".csv")
     try:
-        size = os.path.getsize(path)
-        if size > limit:
-            return None, make(
-                "E100",
-                shown,
-                0,
-                f"{size:,} bytes is more than this pipeline "
-                f"reads from one {'CSV' if limit == MAX_CSV_BYTES else 'YAML'} "
-                f"file ({limit:,})",
-                hint="split the calendar into several files",
-            )
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return None, make("E100", shown, 0, f"cannot read the file: {exc.strerror}")
+        data = read_bytes(
+            path,
+            limit=MAX_CSV_BYTES if csv else MAX_YAML_BYTES,
+            root=root,
+            what="CSV" if csv else "YAML",
+        )
+    except FileRefused as refused:
+        return None, make(refused.code, shown, 0, refused.message, hint=refused.hint)
+    bom = next((name for mark, name in _UNICODE_BOMS if data.startswith(mark)), None)
+    if bom is None and _looks_utf16(data[:512]):
+        bom = "UTF-16"
+    if bom is not None:
+        return None, make(
+            "E100",
+            shown,
+            0,
+            f'this is {bom} text (what Excel saves as "Unicode Text"), not UTF-8',
+            hint="save or export the file as UTF-8 ('CSV UTF-8' in spreadsheets)",
+        )
     if b"\x00" in data[:8192]:
         return None, make(
             "E100",
@@ -104,10 +116,28 @@ def read_text(path: str, shown: str) -> tuple[str | None, Diagnostic | None]:
         )
 
 
-def read_calendar(path: str) -> RawCalendar:
+#: Byte-order marks of the encodings spreadsheets save "Unicode text" in (UTF-32 first: its
+#: little-endian mark starts with UTF-16's).
+_UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL in every other byte."""
+    if len(head) < 8:
+        return False
+    halves = (head[0::2], head[1::2])
+    return any(h.count(0) == len(h) for h in halves) and not all(h.count(0) for h in halves)
+
+
+def read_calendar(path: str, root: str | None = None) -> RawCalendar:
     shown = display_path(path)
     directory = os.path.dirname(path)
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, root)
     if problem is not None or text is None:
         return RawCalendar(shown, directory, [], diagnostics=[problem] if problem else [])
     if path.lower().endswith(".csv"):
@@ -128,7 +158,8 @@ class ReadCalendars:
 
 
 def read_calendars(paths: Iterable[str], ctx: SchemaContext) -> ReadCalendars:
-    files = discover(paths)
+    walked = Walk()
+    files = discover(paths, walked)
     project, diagnostics = prepare_defaults(
         ctx.defaults,
         Defaults(timezone=ctx.timezone),
@@ -136,9 +167,20 @@ def read_calendars(paths: Iterable[str], ctx: SchemaContext) -> ReadCalendars:
         line=0,
         date_format=ctx.date_format,
     )
+    for folder in walked.too_deep:
+        diagnostics.append(
+            make(
+                "E122",
+                display_path(folder),
+                0,
+                f"folders more than {MAX_FOLDER_DEPTH} levels below the path given are not "
+                "searched for calendars",
+                hint="keep calendars in a shallower folder, or name that folder itself",
+            )
+        )
     calendars = []
     for path in files:
-        calendar = read_calendar(path)
+        calendar = read_calendar(path, ctx.project_root)
         diagnostics.extend(calendar.diagnostics)
         defaults, problems = prepare_defaults(
             calendar.defaults,

@@ -38,6 +38,8 @@ def status_data(state: LedgerState) -> dict[str, Any]:
         "problems": problems,
         "disconnected": disconnected,
         "latest_figures": latest,
+        # Events of a type this version does not know (a newer pipeline wrote them): counted.
+        "ignored_events": state.ignored,
         "last_run": None
         if last is None
         else {

@@ -11,9 +11,12 @@ the JSON dicts back, so `REQUIRED` (derived from the classes) is what a stored e
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from pipeline.ledger.schema import (
@@ -27,6 +30,7 @@ from pipeline.ledger.schema import (
     EventError,
     format_time,
     now,
+    parse_time,
 )
 from pipeline.model import POST_STATUSES
 
@@ -368,3 +372,194 @@ def _check_summary(summary: Any) -> None:
     elif isinstance(summary, list | tuple):
         for value in summary:
             _check_summary(value)
+
+
+# --- reading: every stored event checked against its class, in one place -------------------
+
+Check = Callable[[Any], bool]
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_number(value: Any) -> bool:
+    return (type(value) is int) or (type(value) is float and math.isfinite(value))
+
+
+#: Years a stored time may have: a run's clock or a post's date, never near datetime's limits
+#: (year 9999 plus a month, in a report's calendar, is an OverflowError).
+_YEARS: Final = range(1970, 9000)
+
+
+def _is_time(value: Any) -> bool:
+    """A UTC time as format_time writes it (an offset other than zero, or none, is damage)."""
+    if type(value) is not str:
+        return False
+    try:
+        moment = parse_time(value)
+    except ValueError:
+        return False
+    return moment.utcoffset() == timedelta(0) and moment.year in _YEARS
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+_SIMPLE: Final[Mapping[Any, tuple[Check, str]]] = {
+    str: (_is_str, "a string"),
+    int: (_is_int, "a whole number"),
+    bool: (_is_bool, "true or false"),
+    float: (_is_number, "a number"),
+    datetime: (_is_time, "a UTC time like 2026-03-01T09:00:00.000000Z (years 1970-8999)"),
+    Any: (_anything, "anything"),
+}
+
+
+def _checker(hint: Any) -> tuple[Check, str]:
+    """A predicate for one annotated field type, and what it expects in words."""
+    if hint in _SIMPLE:
+        return _SIMPLE[hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in args if a is not type(None)]
+        inner: Check
+        if members == [int, float] or members == [float, int]:
+            inner, what = _is_number, "a number"
+        else:
+            ((inner, what),) = (_checker(a) for a in members)
+        if type(None) in args:
+            return (lambda v: v is None or inner(v)), f"{what} or null"
+        return inner, what
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item, what = _checker(args[0])
+        return (lambda v: type(v) is list and all(item(i) for i in v)), f"a list of ({what})"
+    if origin is Mapping:
+        value_check, what = _checker(args[1])
+        return (
+            lambda v: type(v) is dict and all(value_check(i) for i in v.values()),
+            "an object" if value_check is _anything else f"an object of ({what})",
+        )
+    raise TypeError(f"no stored-event check for {hint!r}")  # a new field type: add it above
+
+
+class _Absent:
+    """The value of a field an event leaves out (defaults apply; required ones are checked)."""
+
+
+_ABSENT: Final = _Absent()
+#: Predicates that are one type test, and the types they accept.
+_TYPE_TESTS: Final[Mapping[Check, frozenset[type]]] = {
+    _is_str: frozenset({str}),
+    _is_int: frozenset({int}),
+    _is_bool: frozenset({bool}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeChecks:
+    """How one event type's fields are checked. Reading 100,000 events must stay cheap, so the
+    fields that are one type test are checked together: the tuple of their values' types is
+    looked up in `seen`, the type tuples already accepted (a handful per event type)."""
+
+    names: tuple[str, ...]
+    simple: tuple[tuple[int, frozenset[type], str], ...]  # index, types that pass, words
+    other: tuple[tuple[int, Check, str], ...]  # index, check, words (times, lists, objects)
+    seen: set[tuple[type, ...]] = field(default_factory=set)
+    absent: tuple[_Absent, ...] = ()  # one _ABSENT per name: the default of event.get
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "absent", (_ABSENT,) * len(self.names))
+
+    def check(self, kind: str, event: Mapping[str, Any]) -> None:
+        values = list(map(event.get, self.names, self.absent))
+        signature = tuple(map(type, values))
+        if signature not in self.seen:
+            for i, passing, what in self.simple:
+                if signature[i] not in passing:
+                    raise EventError(
+                        f"{kind} {self.names[i]} must be {what}, not {_short(values[i])}"
+                    )
+            self.seen.add(signature)  # pure type facts about the simple fields: safe to keep
+        for i, check, what in self.other:
+            value = values[i]
+            if value is not _ABSENT and not check(value):
+                raise EventError(f"{kind} {self.names[i]} must be {what}, not {_short(value)}")
+
+
+def _field_checks(cls: type[LedgerEvent]) -> _TypeChecks:
+    hints = typing.get_type_hints(cls)
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "at")
+    simple, other = [], []
+    for i, name in enumerate(names):
+        hint = hints[name]
+        check, what = _checker(hint)
+        args = typing.get_args(hint)
+        optional = type(None) in args
+        inner = next((a for a in args if a is not type(None)), hint) if optional else hint
+        passing = _TYPE_TESTS.get(_checker(inner)[0])
+        if passing is None:
+            other.append((i, check, what))
+        else:
+            simple.append((i, passing | {_Absent} | ({type(None)} if optional else set()), what))
+    return _TypeChecks(names, tuple(simple), tuple(other))
+
+
+#: Fields whose value is one of a fixed vocabulary, per event type.
+_VOCABULARY: Final[Mapping[str, Mapping[str, Sequence[str]]]] = {
+    "post.outcome": {"result": OUTCOME_RESULTS},
+    "post.reconciled": {"status": POST_STATUSES},
+    "post.cancel_intent": {"reason": CANCEL_REASONS},
+    "post.cancel_outcome": {"reason": CANCEL_REASONS, "result": CANCEL_RESULTS},
+    "post.status": {"status": POST_STATUSES, "origin": STATUS_ORIGINS},
+    "media.outcome": {"status": MEDIA_STATUSES},
+}
+_FIELD_CHECKS: Final = {c.TYPE: _field_checks(c) for c in EVENT_CLASSES}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}... ({len(text):,} characters)"
+
+
+def check_stored(event: Mapping[str, Any]) -> None:
+    """Raise EventError unless an event read from the log has the envelope and, for a known
+    type, every field of the type its class declares (and vocabulary fields a known word).
+
+    This is the one gate between `events.jsonl` and the fold, for every command: past it, the
+    fold and the views can trust each value's type. An unknown type only needs a sound
+    envelope; the fold ignores and counts it (docs/ledger.md).
+    """
+    kind: Any = event.get("type")
+    checks = _FIELD_CHECKS.get(kind) if type(kind) is str else None
+    if checks is None or not _REQUIRED_SETS[kind] <= event.keys():
+        for name in ("v", "type", "at", "run"):
+            if name not in event:
+                raise EventError(f"event without {name!r}")
+        if not isinstance(kind, str):
+            raise EventError(f"the event type must be a string, not {_short(kind)}")
+        if checks is not None:
+            missing = [name for name in REQUIRED[kind] if name not in event]
+            raise EventError(f"{kind} event without {', '.join(missing)}")
+    if not _is_time(event["at"]):
+        raise EventError(f"at must be {_SIMPLE[datetime][1]}, not {_short(event['at'])}")
+    if checks is None:
+        if type(event["run"]) is not str:
+            raise EventError(f"run must be a string, not {_short(event['run'])}")
+        return
+    checks.check(kind, event)
+    for name, words in _VOCABULARY.get(kind, {}).items():
+        value = event.get(name)
+        if value is not None and value not in words:
+            raise EventError(f"{kind} {name} {_short(value)} is not one of {', '.join(words)}")
+    if kind == "post.reconciled" and event["found"] and event.get("status") is None:
+        raise EventError("post.reconciled with found=true needs the status found")

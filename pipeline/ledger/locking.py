@@ -72,6 +72,11 @@ def locked_message(directory: Path) -> str:
     )
 
 
+def _shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 class LedgerLock:
     """The flock and the holder note; `acquire()` raises LedgerLocked instead of waiting."""
 
@@ -94,9 +99,25 @@ class LedgerLock:
             self._lock.acquire()
         except filelock.Timeout:
             raise LedgerLocked(locked_message(self.directory)) from None
+        except IsADirectoryError:
+            raise LedgerError(
+                f"the ledger's lock file {_shown(self.directory / LOCK_NAME)} is a folder: "
+                "nothing can lock the ledger. Remove that folder (it holds no ledger data), then "
+                "run again."
+            ) from None
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot lock the ledger ({self.directory / LOCK_NAME}: {exc.strerror})"
+            ) from None
         try:
             data = json.dumps(asdict(holder), indent=2).encode() + b"\n"
             write_atomic(self.directory / HOLDER_NAME, data, fsync=self._fsync)
+        except IsADirectoryError:
+            self._lock.release()
+            raise LedgerError(
+                f"the ledger's lock note {_shown(self.directory / HOLDER_NAME)} is a folder. "
+                "Remove that folder (it holds no ledger data), then run again."
+            ) from None
         except BaseException:
             self._lock.release()
             raise

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.ledger.events import LedgerEvent, validate
+from pipeline.ledger.events import LedgerEvent, check_stored, validate
 from pipeline.ledger.fileio import Fsync, fsync_directory, sweep_temp_files, write_all, write_atomic
 from pipeline.ledger.locking import LedgerLock, LedgerLocked, current_holder
 from pipeline.ledger.records import LedgerState
@@ -87,7 +87,17 @@ class Ledger:
         self._mutex = threading.RLock()
         self._entry_synced = False
         if not self.directory.is_dir():
-            self.directory.mkdir(parents=True, exist_ok=True)
+            if os.path.lexists(self.directory):
+                raise LedgerError(
+                    f"{_shown(self.directory)} is not a folder, so it cannot hold the ledger. "
+                    "Nothing was changed: move it aside, or give another folder with --ledger"
+                )
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(
+                    f"cannot create the ledger folder {_shown(self.directory)}: {exc.strerror}"
+                ) from None
             fsync_directory(self.directory.parent, fsync)
         self._lock = LedgerLock(self.directory, fsync=fsync)
 
@@ -182,25 +192,29 @@ class Ledger:
             data = self.events_path.read_bytes()
         except FileNotFoundError:
             return [], 0
+        except IsADirectoryError:
+            raise LedgerCorrupt(
+                f"ledger damaged: {_shown(self.events_path)} is a folder, not the event log. "
+                "Nothing was changed: move it aside and restore events.jsonl from version "
+                "control or a backup"
+            ) from None
+        except OSError as exc:
+            raise LedgerError(f"cannot read {self.events_path}: {exc.strerror}") from None
         end = data.rfind(b"\n") + 1
         lines = data[:end].split(b"\n")[:-1]
         return [self._decode(raw, n) for n, raw in enumerate(lines, 1)], len(data) - end
 
     def _decode(self, raw: bytes, number: int) -> Event:
         try:
-            event = json.loads(raw)
-            if not isinstance(event, dict):
-                raise EventError("not a JSON object")
-            event = migrate(event)
-            validate(event)
-        except (ValueError, EventError) as exc:
+            return decode_line(raw)
+        except EventError as exc:
             raise LedgerCorrupt(
-                f"{self.events_path}:{number}: not a valid ledger event ({exc}). Only the last "
-                "line can be cut by a crash, so this line was damaged some other way (an edit, "
-                "a bad merge, a disk fault). Nothing was changed: restore the file from version "
-                "control or a backup, or move the damaged line out by hand."
+                f"ledger damaged at {_shown(self.events_path)} line {number}: not a valid ledger "
+                f"event ({exc}). Only the last line can be cut by a crash, so this line was "
+                "damaged some other way (an edit, a bad merge, a disk fault). Nothing was "
+                "changed: restore the file from version control or a backup, or move the damaged "
+                "line out by hand."
             ) from None
-        return event
 
     def _handle_torn(self) -> TornTail | None:
         with self._mutex:
@@ -262,17 +276,81 @@ class Ledger:
         return path
 
 
+def _shown(path: Path) -> str:
+    """A path for a message: relative to the working directory when it is below it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 def _whole_event(raw: bytes) -> Event | None:
     """The event in `raw` if it is one whole, valid event; None if it is cut short."""
     try:
-        event = json.loads(raw)
-        if isinstance(event, dict):
-            event = migrate(event)
-            validate(event)
-            return event
-    except (ValueError, EventError):
-        pass
-    return None
+        return decode_line(raw)
+    except EventError:
+        return None
+
+
+#: Deeper JSON than this is no event (the deepest real one, a request summary, has 4 levels);
+#: checked before parsing, as json.loads recurses and 5,000 `[` would exhaust the stack.
+MAX_NESTING = 64
+
+
+def _refuse_constant(name: str) -> Any:
+    raise EventError(f"{name} is not a number a ledger stores")
+
+
+#: One decoder for every line (json.loads with an option builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def decode_line(raw: bytes) -> Event:
+    """One line of the log -> its event, checked against its type's schema; EventError says
+    what is wrong. The one way events enter the program from disk, for every command."""
+    if raw.count(b"[") + raw.count(b"{") > MAX_NESTING and _depth(raw) > MAX_NESTING:
+        raise EventError(f"JSON nested more than {MAX_NESTING} levels deep")
+    try:
+        event = _DECODER.decode(raw.decode("utf-8"))
+    except RecursionError:
+        raise EventError("JSON nested too deep") from None
+    except ValueError as exc:
+        raise EventError(f"not JSON: {exc}") from None
+    if not isinstance(event, dict):
+        raise EventError("not a JSON object")
+    event = migrate(event)
+    check_stored(event)
+    if b"\\u" in raw and not _encodable(event):
+        raise EventError("a string holds a lone surrogate escape (not text any file can hold)")
+    return event
+
+
+def _depth(raw: bytes) -> int:
+    """How deep brackets nest, outside strings (a cheap scan, run only on bracket-rich lines)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _encodable(event: Event) -> bool:
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _last_line_start(fd: int, size: int) -> int:

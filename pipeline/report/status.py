@@ -16,6 +16,11 @@ def render_status_text(data: Mapping[str, Any]) -> str:
     lines = [f"{data['posts']} post(s) in the ledger"]
     for status, count in data["by_status"].items():
         lines.append(f"  {status:<11} {count}")
+    if data.get("ignored_events"):
+        lines.append(
+            f"{data['ignored_events']} event(s) of a type this version does not know were "
+            "ignored (written by a newer pipeline?)"
+        )
     last = data.get("last_run")
     if last:
         state = (

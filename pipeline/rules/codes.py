@@ -60,6 +60,21 @@ _CODES: tuple[Code, ...] = (
     ),
     Code("E116", "control-character", "A control character (NUL, ESC, ...) in text or a path."),
     Code("E117", "duplicate-key", "A key appears twice in one mapping (YAML would keep one)."),
+    Code(
+        "E120",
+        "not-a-regular-file",
+        "A FIFO, device, socket or folder where a file was expected; it is not opened.",
+    ),
+    Code(
+        "E121",
+        "calendar-outside-project",
+        "A calendar or pipeline.yaml is a symlink to a file outside the project; it is not read.",
+    ),
+    Code(
+        "E122",
+        "folder-too-deep",
+        "Folders nested deeper than 32 levels below a path given are not searched.",
+    ),
     # --- E2xx: captions, titles, hashtags ---
     Code("E201", "caption-too-long", "The caption is longer than the platform allows."),
     Code("E202", "text-required", "A post without media needs text."),

@@ -153,7 +153,7 @@ def test_a_damaged_ledger_is_one_line_exit_1(tmp_path: Path) -> None:
         proc = pipeline(root, env_for(None), *args)
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr.startswith(f"pipeline {args[0]}: ")
-        assert "events.jsonl:1: not a valid ledger event" in proc.stderr
+        assert "ledger damaged at ledger/events.jsonl line 1: not a valid" in proc.stderr
         assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 

@@ -190,7 +190,7 @@ def test_a_tail_being_written_by_the_lock_holder_is_skipped_not_cut(tmp_path: Pa
         (b"[1, 2]\n", "not a JSON object"),
         (b'{"v": 1, "type": "post.outcome"}\n', "without 'at'"),
         (b'{"v": 7, "type": "figures", "at": "x", "run": "r"}\n', "newer than this pipeline"),
-        (b'{"v": 1, "type": ["post.intent"], "at": "x", "run": "r"}\n', "unknown event type"),
+        (b'{"v": 1, "type": ["post.intent"], "at": "x", "run": "r"}\n', "type must be a string"),
     ],
 )
 def test_damage_before_the_last_line_is_an_error_naming_the_line(
@@ -207,7 +207,7 @@ def test_damage_before_the_last_line_is_an_error_naming_the_line(
     with pytest.raises(LedgerCorrupt) as caught:
         ledger.events()
     message = str(caught.value)
-    assert f"{ledger.events_path}:2:" in message
+    assert f"ledger damaged at {ledger.events_path} line 2: " in message
     assert reason in message
     assert "Nothing was changed" in message
     assert ledger.events_path.read_bytes() == before
