@@ -49,7 +49,9 @@ def schema_check(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("name", ["validate.yml", "publish.yml"])
+@pytest.mark.parametrize(
+    "name", ["validate.yml", "publish.yml", "plan-on-pr.yml", "apply-on-merge.yml"]
+)
 def test_workflow_matches_githubs_schema(name: str) -> None:
     ran = schema_check(WORKFLOWS / name)
     assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -192,3 +194,20 @@ def test_commit_step_lands_on_top_of_a_push_made_meanwhile(checkout: Path, tmp_p
     assert ran.returncode == 0, ran.stderr
     subjects = git(checkout, "log", "--format=%s", "origin/main").splitlines()
     assert subjects[:2] == ["ledger: publish run 103", "calendar"]
+
+
+def test_the_reviewed_plan_pair_saves_the_plan_and_applies_that_file() -> None:
+    """plan-on-pr keeps plan.json as an artifact; apply-on-merge fetches it and applies it, with
+    the publish workflow's concurrency group and the key given to the apply step only."""
+    plan = load("plan-on-pr.yml")
+    assert plan["on"]["pull_request"]["paths"] == ["schedules/**", "pipeline.yaml"]
+    assert "--out plan.json" in step(plan, "Plan")["run"]
+    assert "GITHUB_STEP_SUMMARY" in step(plan, "Plan")["run"]
+    assert step(plan, "Keep the plan for the merge")["with"]["name"] == "calendar-plan"
+    assert KEY not in (WORKFLOWS / "plan-on-pr.yml").read_text(encoding="utf-8")
+    apply = load("apply-on-merge.yml")
+    assert apply["concurrency"] == load("publish.yml")["concurrency"]
+    assert "--name calendar-plan" in step(apply, "Fetch the reviewed plan")["run"]
+    applied = step(apply, "Apply the plan")
+    assert "--plan plan.json" in applied["run"] and applied["env"]["STATUS200_API_KEY"] == KEY
+    assert step(apply, "Commit the ledger")["if"] == "always()"
