@@ -17,7 +17,7 @@ from pipeline import media_probe
 from pipeline.media_probe import MediaProbe
 from tests.cli.test_publish_cli import NOW, env_for, pipeline, project
 
-MEDIA = Path(__file__).resolve().parents[1] / "schedules" / "media"
+MEDIA = Path(__file__).resolve().parents[1] / "demo" / "schedules" / "media"
 SAMPLES = ["lookbook.mp4", "behind-the-scenes.mp4", "teaser.mov", "snowfall.webm"]
 
 
