@@ -8,12 +8,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from rich.markup import escape
-
 from pipeline.calendar.times import zone
 from pipeline.model import Entry
 from pipeline.plan import Plan, Step
-from pipeline.report.console import text_console
+from pipeline.report.console import markup_safe, text_console
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -76,22 +74,23 @@ def _line(step: Step) -> str:
             media = f"clip {post.entry.clip.job}#{post.entry.clip.index}"
         caption = preview(post.entry.caption_for(post.platform))
         text = (
-            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  [dim]({escape(_local(step))})[/]  "
-            f"[bold]{post.platform:<9}[/] {escape(post.account):<14} "
-            f"{escape(repr(caption)) if caption else ''}"
-            + (f"  [dim]\\[{escape(media)}][/]" if media else "")
-            + f"  [dim]{escape(str(post.source))}[/]"
+            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  "
+            f"[dim]({markup_safe(_local(step))})[/]  "
+            f"[bold]{markup_safe(post.platform):<9}[/] {markup_safe(post.account):<14} "
+            f"{markup_safe(repr(caption)) if caption else ''}"
+            + (f"  [dim]\\[{markup_safe(media)}][/]" if media else "")
+            + f"  [dim]{markup_safe(str(post.source))}[/]"
         )
     else:
         rec = step.recorded
         platform = rec.platform if rec else ""
         account = rec.account if rec else ""
         text = (
-            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  [bold]{platform:<9}[/] "
-            f"{escape(account):<14} {escape(step.identity)}"
+            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  [bold]{markup_safe(platform):<9}[/] "
+            f"{markup_safe(account):<14} {markup_safe(step.identity)}"
         )
     if step.reason and step.action not in ("create",):
-        text += f"\n      [dim]{escape(step.reason)}[/]"
+        text += f"\n      [dim]{markup_safe(step.reason)}[/]"
     if step.late:
         text += (
             "\n      [yellow]would be submitted after its time (throttles): it may go out late[/]"
@@ -109,7 +108,7 @@ def render_plan_text(
 ) -> str:
     buffer = io.StringIO()
     console = text_console(buffer, color=color, width=160)
-    console.print(header)
+    console.print(markup_safe(header))
     console.print()
     shown = [s for s in plan.steps if show_unchanged or s.action != "unchanged"]
     if not shown:
@@ -118,7 +117,8 @@ def render_plan_text(
         console.print(_line(step))
     for entry in skipped:
         console.print(
-            f"  [red]✖ skipped  [/] {escape(entry.label)}  [dim](invalid; see the diagnostics)[/]"
+            f"  [red]✖ skipped  [/] {markup_safe(entry.label)}  "
+            "[dim](invalid; see the diagnostics)[/]"
         )
     console.print()
     counts = plan.counts
