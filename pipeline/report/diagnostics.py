@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-from rich.text import Text
-
 from pipeline.model import Diagnostic
-from pipeline.report.console import markup_safe, text_console
+from pipeline.report.console import paint
 from pipeline.textsafe import printable
 
 _ORDER = Diagnostic.sort_key
@@ -40,25 +37,27 @@ def _count_line(summary: Mapping[str, Any]) -> str:
 def render_text(
     diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any], *, color: bool = False
 ) -> str:
-    """Grouped by file, one problem per line with its hint beneath; colour only on a terminal."""
-    buffer = io.StringIO()
-    console = text_console(buffer, color=color, width=120)
+    """Grouped by file, one problem per line with its hint beneath; colour only on a terminal.
+    Plain string work, one line per problem (see report.console: no markup, no rich)."""
+    lines = []
     for file, items in groupby(sorted(diagnostics, key=_ORDER), key=lambda d: d.file):
-        console.print(Text(printable(file), style="bold underline"))
+        lines.append(paint(printable(file), "bold underline", color=color))
         for d in items:
-            style = "red" if d.is_error else "yellow"
-            console.print(
-                f"  {d.line:>5}  [{style}]{d.severity.value:<7}[/] [bold]{d.code}[/] "
-                f"[dim]{d.name}[/]  {markup_safe(_where(d))}{markup_safe(d.message)}"
+            severity = paint(
+                f"{d.severity.value:<7}", "red" if d.is_error else "yellow", color=color
+            )
+            lines.append(
+                f"  {d.line:>5}  {severity} {paint(d.code, 'bold', color=color)} "
+                f"{paint(d.name, 'dim', color=color)}  {printable(_where(d))}{printable(d.message)}"
             )
             if d.hint:
-                console.print(f"         [dim]hint:[/] {markup_safe(d.hint)}")
-        console.print()
-    mark = "[red]✖[/]" if summary["errors"] else "[green]✔[/]"
-    console.print(f"{mark} {_count_line(summary)}")
+                lines.append(f"         {paint('hint:', 'dim', color=color)} {printable(d.hint)}")
+        lines.append("")
+    mark = paint("✖", "red", color=color) if summary["errors"] else paint("✔", "green", color=color)
+    lines.append(f"{mark} {_count_line(summary)}")
     for note in summary.get("notes", []):
-        console.print(f"[dim]note: {markup_safe(note)}[/]")
-    return buffer.getvalue()
+        lines.append(paint(f"note: {printable(note)}", "dim", color=color))
+    return "\n".join(lines) + "\n"
 
 
 def render_json(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
