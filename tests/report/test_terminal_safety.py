@@ -18,6 +18,7 @@ from pipeline.publish.run import RunSummary
 from pipeline.report import render_github, render_markdown, render_text
 from pipeline.report.summary import render_summary_text
 from pipeline.rules.codes import make
+from pipeline.runlog import quote
 from pipeline.textsafe import clip, printable, shorten
 from tests.helpers import write
 from tests.ledger.builders import intent, outcome
@@ -165,3 +166,12 @@ def test_diagnostics_clip_a_huge_message_for_every_format() -> None:
     d = make("E107", "cal.yaml", 2, f"unknown platform {'q' * 100_000!r}", hint="h" * 5000)
     assert d.message.endswith("… (100,019 characters)") and len(d.message) < 1100
     assert d.hint.endswith("… (5,000 characters)")
+
+
+def test_runner_log_lines_show_c1_and_bidi_controls_escaped() -> None:
+    """JSON quoting escapes C0 controls but leaves C1 (the 8-bit CSI) and bidi overrides raw."""
+    shown = quote(NASTY)
+    assert not UNSAFE.search(shown)
+    assert "\\u001b[31mRED" in shown and "\\x9b2J" in shown and "\\u202eevil" in shown
+    assert quote("plain-id:x") == "plain-id:x"
+    assert quote("x" * 5000).count("x") == 5000  # a traceback field is not clipped
