@@ -53,6 +53,18 @@ def test_printable_leaves_nothing_unsafe(text: str) -> None:
     assert not UNSAFE.search(printable(text)) and "\n" not in printable(text)
 
 
+@given(entry=st.text(), message=st.text(), file=st.text(), color=st.booleans())
+def test_text_report_lines_are_exactly_the_expected_ones(
+    entry: str, message: str, file: str, color: bool
+) -> None:
+    """Whatever the values: a header, the problem, its hint, a blank line, the count and the
+    note; nothing that moves the cursor or starts a new line, and no escape but rich's colours."""
+    out = render_text([_diagnostic(entry, message, file)], _summary(), color=color)
+    plain = re.sub("\x1b\\[[0-9;]*m", "", out)
+    assert len(out.split("\n")) == 7 and out.endswith("\n")
+    assert not UNSAFE.search(plain)
+
+
 @pytest.mark.parametrize("color", [False, True])
 def test_text_report_shows_ids_messages_and_file_names_escaped(color: bool) -> None:
     out = render_text(
