@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCHEDULES ?= schedules
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock test-prereqs lint pytest test validate plan publish status demo sandbox docs bench clean
+.PHONY: help install lock test-prereqs lint pytest test fuzz validate plan publish status demo sandbox docs bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ pytest: $(STAMP) test-prereqs ## the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest ## lint + the whole test suite (what CI runs)
+
+fuzz: $(STAMP) ## generated broken input through every command, at length (tests/fuzz)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz -m fuzz -q $(PYTEST_ARGS)
 
 validate: $(STAMP) ## validate the calendars under schedules/
 	$(BIN)/pipeline validate $(SCHEDULES)

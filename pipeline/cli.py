@@ -273,14 +273,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     module_name, function = COMMANDS[args.command]
     command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
     from pipeline.ledger.schema import LedgerError  # here: `pipeline --help` stays quick
+    from pipeline.textsafe import printable
 
     try:
         code: int = command(args)
-    except UsageError as exc:
-        print(f"pipeline {args.command}: {exc}", file=sys.stderr)
+    except UsageError as exc:  # messages quote values (paths, ids): shown, never obeyed
+        print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except LedgerError as exc:  # a damaged events.jsonl: its message says where and what to do
-        print(f"pipeline {args.command}: {exc}", file=sys.stderr)
+        print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print(f"pipeline {args.command}: interrupted", file=sys.stderr)

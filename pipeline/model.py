@@ -42,25 +42,6 @@ class SourceRef:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-#: Found values quoted in messages are cut to this many characters (a 10 MB cell is not echoed).
-SHORT_CHARS = 80
-
-
-def shorten(value: object, limit: int = SHORT_CHARS) -> str:
-    """A found value as a message quotes it (its repr), cut to `limit` characters with the
-    full length after it, so a pasted file never floods a terminal or an annotation."""
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return repr(value)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
-
-
-def key_name(key: str) -> str:
-    """A key as a message names it (`text: ...`): as written when it is short printable text,
-    else quoted and cut like any found value."""
-    return key if key.isprintable() and len(key) <= SHORT_CHARS else shorten(key)
-
-
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in a calendar.

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Final
 
+from pipeline.textsafe import printable
+
 #: The structured fields, in the order they are written, after ts, level and logger.
 FIELDS: Final = (
     "job",
@@ -44,8 +46,13 @@ REDACTED: Final = "[redacted]"
 
 
 def quote(value: object) -> str:
+    """A value as is when plain, else JSON-quoted; C1 and bidi controls, which JSON leaves raw,
+    shown as escapes too (the log is read on a terminal)."""
     text = value if isinstance(value, str) else str(value)
-    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+    if _PLAIN.match(text):
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return printable(quoted, limit=len(quoted))
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -16,7 +16,8 @@ from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepa
 from pipeline.calendar.yaml_source import read_yaml
 from pipeline.fileaccess import MAX_FOLDER_DEPTH, FileRefused, Walk, read_bytes, walk
 from pipeline.model import Diagnostic, Entry
-from pipeline.rules.codes import make, shorten
+from pipeline.rules.codes import make
+from pipeline.textsafe import shorten
 
 CALENDAR_SUFFIXES = (".yaml", ".yml", ".csv")
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml")

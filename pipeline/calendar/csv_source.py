@@ -16,8 +16,9 @@ from typing import Any
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
 from pipeline.calendar.schema import POST_KEYS
 from pipeline.model import PLATFORMS, Diagnostic
-from pipeline.rules.codes import make, shorten
+from pipeline.rules.codes import make
 from pipeline.rules.options import did_you_mean
+from pipeline.textsafe import shorten
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 

@@ -25,10 +25,10 @@ from pipeline.model import (
     Entry,
     MediaRef,
     SourceRef,
-    key_name,
 )
-from pipeline.rules.codes import make, shorten
+from pipeline.rules.codes import make
 from pipeline.rules.options import ALIASES, OPTIONS, coerce, did_you_mean
+from pipeline.textsafe import key_name, shorten
 
 POST_KEYS = (
     "id",

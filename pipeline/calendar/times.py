@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.model import DstState, shorten
+from pipeline.model import DstState
+from pipeline.textsafe import shorten
 
 #: Named date formats; anything containing "%" is taken as a strftime pattern.
 DATE_FORMATS: dict[str, str] = {

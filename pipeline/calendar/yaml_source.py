@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
-from pipeline.model import Diagnostic, key_name
-from pipeline.rules.codes import make, shorten
+from pipeline.model import Diagnostic
+from pipeline.rules.codes import make
+from pipeline.textsafe import key_name, shorten
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

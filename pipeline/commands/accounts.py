@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.api import ApiSettings, ConfigError, Status200Client, Status200Error
 from pipeline.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError
+from pipeline.textsafe import printable
 
 #: What each network's options say that a calendar needs.
 _CHOICES = {
@@ -56,15 +57,19 @@ def accounts_command(args: argparse.Namespace) -> int:
                     }
                 data.append(row)
     except Status200Error as exc:
-        print(f"pipeline accounts: {exc}", file=sys.stderr)
+        print(f"pipeline accounts: {printable(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
     for row in data:
-        print(f"{row['handle']}  ({row['profile_id']})")
+        print(printable(f"{row['handle']}  ({row['profile_id']})"))  # the API's values
         for platform, info in row["networks"].items():
             flag = "" if info["health"] == "ready" else "  <- reconnect in the dashboard"
             choices = f"  {info['choices']}" if info["choices"] else ""
-            print(f"  {platform:<10} {info['status']:<10} {info['health']:<19}{choices}{flag}")
+            print(
+                printable(
+                    f"  {platform:<10} {info['status']:<10} {info['health']:<19}{choices}{flag}"
+                )
+            )
     return EXIT_OK

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pipeline.api import ApiSettings, ConfigError, MissingKey, Status200Client
@@ -41,6 +40,7 @@ from pipeline.ledger import Ledger, LedgerLocked
 from pipeline.planning import PlanResult
 from pipeline.publish.run import Publisher, PublishOptions, RunSummary
 from pipeline.report import render_text
+from pipeline.report.console import markup_safe
 from pipeline.report.plan import render_plan_text
 from pipeline.report.summary import render_summary_markdown, render_summary_text
 from pipeline.saved_plan import (
@@ -51,6 +51,7 @@ from pipeline.saved_plan import (
     check_steps,
     read_saved_plan,
 )
+from pipeline.textsafe import printable
 
 
 class RichProgress:
@@ -73,11 +74,11 @@ class RichProgress:
         self.bar.start()
 
     def advance(self, line: str) -> None:
-        self.bar.console.print(f"  {line}", highlight=False, markup=False)
+        self.bar.console.print(f"  {printable(line)}", highlight=False, markup=False, emoji=False)
         self.bar.advance(self.task)
 
     def note(self, line: str) -> None:
-        self.bar.console.print(f"  [yellow]{escape(line)}[/]", highlight=False)
+        self.bar.console.print(f"  [yellow]{markup_safe(line)}[/]", highlight=False, emoji=False)
 
     def stop(self) -> None:
         self.bar.stop()
@@ -93,7 +94,9 @@ class LineProgress:
     def _print(self, line: str) -> None:
         if not self.quiet:
             with self._lock:  # one whole line at a time: print() writes the newline separately
-                print(f"{datetime.now(UTC):%H:%M:%S} {line}", file=sys.stderr, flush=True)
+                print(
+                    f"{datetime.now(UTC):%H:%M:%S} {printable(line)}", file=sys.stderr, flush=True
+                )
 
     def start(self, total: int) -> None:
         self._print(f"sending {total} post(s)")
@@ -208,7 +211,9 @@ def publish_command(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     result = load(args)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and saved is None
-    console = Console(file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False)
+    console = Console(
+        file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False, emoji=False
+    )
     if result.errors and not args.skip_invalid:
         sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
         print(
@@ -275,7 +280,7 @@ def publish_command(args: argparse.Namespace) -> int:
         print(f"pipeline publish: {exc}; nothing was sent", file=sys.stderr)
         return EXIT_PROBLEMS
     except LedgerLocked as exc:
-        print(f"pipeline publish: {exc}", file=sys.stderr)
+        print(f"pipeline publish: {printable(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     return _finish(summary, args, console)
 

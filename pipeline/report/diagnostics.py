@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
-from rich.markup import escape
-from rich.text import Text
-
 from pipeline.model import Diagnostic
-from pipeline.report.console import text_console
+from pipeline.report.console import paint
+from pipeline.textsafe import printable
 
 _ORDER = Diagnostic.sort_key
 
@@ -40,25 +37,27 @@ def _count_line(summary: Mapping[str, Any]) -> str:
 def render_text(
     diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any], *, color: bool = False
 ) -> str:
-    """Grouped by file, one problem per line with its hint beneath; colour only on a terminal."""
-    buffer = io.StringIO()
-    console = text_console(buffer, color=color, width=120)
+    """Grouped by file, one problem per line with its hint beneath; colour only on a terminal.
+    Plain string work, one line per problem (see report.console: no markup, no rich)."""
+    lines = []
     for file, items in groupby(sorted(diagnostics, key=_ORDER), key=lambda d: d.file):
-        console.print(Text(file, style="bold underline"))
+        lines.append(paint(printable(file), "bold underline", color=color))
         for d in items:
-            style = "red" if d.is_error else "yellow"
-            console.print(
-                f"  {d.line:>5}  [{style}]{d.severity.value:<7}[/] [bold]{d.code}[/] "
-                f"[dim]{d.name}[/]  {escape(_where(d))}{escape(d.message)}"
+            severity = paint(
+                f"{d.severity.value:<7}", "red" if d.is_error else "yellow", color=color
+            )
+            lines.append(
+                f"  {d.line:>5}  {severity} {paint(d.code, 'bold', color=color)} "
+                f"{paint(d.name, 'dim', color=color)}  {printable(_where(d))}{printable(d.message)}"
             )
             if d.hint:
-                console.print(f"         [dim]hint:[/] {escape(d.hint)}")
-        console.print()
-    mark = "[red]✖[/]" if summary["errors"] else "[green]✔[/]"
-    console.print(f"{mark} {_count_line(summary)}")
+                lines.append(f"         {paint('hint:', 'dim', color=color)} {printable(d.hint)}")
+        lines.append("")
+    mark = paint("✖", "red", color=color) if summary["errors"] else paint("✔", "green", color=color)
+    lines.append(f"{mark} {_count_line(summary)}")
     for note in summary.get("notes", []):
-        console.print(f"[dim]note: {escape(note)}[/]")
-    return buffer.getvalue()
+        lines.append(paint(f"note: {printable(note)}", "dim", color=color))
+    return "\n".join(lines) + "\n"
 
 
 def render_json(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
@@ -77,14 +76,14 @@ _MD_SPECIAL = frozenset("\\`*_{}[]<>#|&~")
 def _md_text(text: str | None) -> str:
     """Plain text for one table cell: one line, each metacharacter backslash-escaped once, so
     an id or a value quoted in a message cannot add markup, links, HTML or columns."""
-    flat = " ".join((text or "").splitlines())
+    flat = printable(" ".join((text or "").splitlines()))
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in flat)
 
 
 def _md_code(text: str) -> str:
     """A code span inside a table cell. Backslash escapes do not work in code spans, but the
     table reads `\\|` first, so only pipes are escaped; a backtick inside gets a longer fence."""
-    flat = " ".join(text.splitlines()).strip().replace("|", "\\|")
+    flat = printable(" ".join(text.splitlines()).strip()).replace("|", "\\|")
     longest = max((len(run) for run in re.findall("`+", flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
@@ -116,7 +115,9 @@ def render_markdown(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escaped as workflow commands require (`%`, CR, LF -> %25, %0D, %0A); any other control
+    or bidi character is shown as its escape, as on a terminal (the job log obeys colour codes)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _gh_property(text: str) -> str:

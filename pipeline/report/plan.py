@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from rich.markup import escape
-
 from pipeline.calendar.times import zone
 from pipeline.model import Entry
 from pipeline.plan import Plan, Step
-from pipeline.report.console import text_console
+from pipeline.report.console import paint
+from pipeline.textsafe import printable
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -65,37 +63,39 @@ def _local(step: Step) -> str:
     return f"{local:%a %d %b %H:%M} {post.entry.tz}"
 
 
-def _line(step: Step) -> str:
+def _line(step: Step, color: bool) -> str:
+    """One step (two or three lines with its reason and lateness); user values printable."""
     symbol, style = SYMBOLS[step.action]
     when = step.scheduled_for
     utc = f"{when:%Y-%m-%d %H:%M} UTC" if when else "?"
+    text = f"  {paint(f'{symbol} {step.action:<9}', style, color=color)} {utc}  "
     if step.post is not None:
         post = step.post
         media = ", ".join(m.value.rsplit("/", 1)[-1] for m in post.media)
         if post.entry.clip is not None:
             media = f"clip {post.entry.clip.job}#{post.entry.clip.index}"
         caption = preview(post.entry.caption_for(post.platform))
-        text = (
-            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  [dim]({escape(_local(step))})[/]  "
-            f"[bold]{post.platform:<9}[/] {escape(post.account):<14} "
-            f"{escape(repr(caption)) if caption else ''}"
-            + (f"  [dim]\\[{escape(media)}][/]" if media else "")
-            + f"  [dim]{escape(str(post.source))}[/]"
+        text += (
+            f"{paint(f'({printable(_local(step))})', 'dim', color=color)}  "
+            f"{paint(f'{printable(post.platform):<9}', 'bold', color=color)} "
+            f"{printable(post.account):<14} "
+            f"{printable(repr(caption)) if caption else ''}"
+            + (f"  {paint(f'[{printable(media)}]', 'dim', color=color)}" if media else "")
+            + f"  {paint(printable(post.source), 'dim', color=color)}"
         )
     else:
         rec = step.recorded
         platform = rec.platform if rec else ""
         account = rec.account if rec else ""
-        text = (
-            f"  [{style}]{symbol} {step.action:<9}[/] {utc}  [bold]{platform:<9}[/] "
-            f"{escape(account):<14} {escape(step.identity)}"
+        text += (
+            f"{paint(f'{printable(platform):<9}', 'bold', color=color)} "
+            f"{printable(account):<14} {printable(step.identity)}"
         )
     if step.reason and step.action not in ("create",):
-        text += f"\n      [dim]{escape(step.reason)}[/]"
+        text += f"\n      {paint(printable(step.reason), 'dim', color=color)}"
     if step.late:
-        text += (
-            "\n      [yellow]would be submitted after its time (throttles): it may go out late[/]"
-        )
+        late = "would be submitted after its time (throttles): it may go out late"
+        text += f"\n      {paint(late, 'yellow', color=color)}"
     return text
 
 
@@ -107,20 +107,18 @@ def render_plan_text(
     show_unchanged: bool = False,
     color: bool = False,
 ) -> str:
-    buffer = io.StringIO()
-    console = text_console(buffer, color=color, width=160)
-    console.print(header)
-    console.print()
+    """Plain string work, a line or two per step (see report.console: no markup, no rich)."""
+    lines = [printable(header), ""]
     shown = [s for s in plan.steps if show_unchanged or s.action != "unchanged"]
     if not shown:
-        console.print("  No changes. The service is in step with the calendar.")
-    for step in shown:
-        console.print(_line(step))
+        lines.append("  No changes. The service is in step with the calendar.")
+    lines += [_line(step, color) for step in shown]
     for entry in skipped:
-        console.print(
-            f"  [red]✖ skipped  [/] {escape(entry.label)}  [dim](invalid; see the diagnostics)[/]"
+        lines.append(
+            f"  {paint('✖ skipped  ', 'red', color=color)} {printable(entry.label)}  "
+            + paint("(invalid; see the diagnostics)", "dim", color=color)
         )
-    console.print()
+    lines.append("")
     counts = plan.counts
     parts = [f"{counts.get(a, 0)} to {a}" for a in ("create", "replace", "cancel")]
     parts += [f"{counts.get('unchanged', 0)} unchanged"]
@@ -135,7 +133,7 @@ def render_plan_text(
             parts.append(f"{counts[action]} {word}")
     if skipped:
         parts.append(f"{len(skipped)} skipped")
-    console.print(f"[bold]Plan:[/] {', '.join(parts)}.")
+    lines.append(f"{paint('Plan:', 'bold', color=color)} {', '.join(parts)}.")
     fc = plan.forecast
     if plan.sends:
         lane = f"busiest lane: {fc.busiest_lane}, {fc.busiest_count} posts × {fc.post_interval:g} s"
@@ -144,14 +142,18 @@ def render_plan_text(
             if fc.media_imports
             else ""
         )
-        console.print(
+        lines.append(
             f"Submitting takes about {duration(fc.duration)} under the API's throttles "
-            f"({lane}{media})."
+            f"({printable(lane)}{media})."
         )
     late = [s for s in plan.steps if s.late]
     if late:
-        console.print(f"[yellow]{len(late)} post(s) would be submitted after their time.[/]")
-    return buffer.getvalue()
+        lines.append(
+            paint(
+                f"{len(late)} post(s) would be submitted after their time.", "yellow", color=color
+            )
+        )
+    return "\n".join(lines) + "\n"
 
 
 def plan_as_dict(plan: Plan, skipped: Sequence[Entry] = ()) -> dict[str, Any]:

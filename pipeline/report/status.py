@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pipeline.textsafe import printable
+
 METRICS = ("views", "likes", "comments", "shares", "impressions", "reach", "saves", "clicks")
 
 
@@ -48,4 +50,5 @@ def render_status_text(data: Mapping[str, Any]) -> str:
                 + f"{identity[:39]:<40}"
                 + "".join(f"{_metric(row.get(m)):>12}" for m in METRICS)
             )
-    return "\n".join(lines) + "\n"
+    # Every value here is from the ledger, which anyone with the repository can edit.
+    return "\n".join(printable(line) for line in lines) + "\n"

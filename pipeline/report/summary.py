@@ -6,8 +6,9 @@ import io
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from pipeline.report.console import markup_safe
 
 if TYPE_CHECKING:
     from pipeline.publish.run import RunSummary
@@ -45,8 +46,10 @@ def _rows(summary: RunSummary) -> list[tuple[str, int, str]]:
 def render_summary_text(summary: RunSummary, *, width: int = 100) -> str:
     buffer = io.StringIO()
     # Soft wrap: a long failure line stays one line (the terminal wraps it; a log keeps it whole).
-    console = Console(file=buffer, width=width, no_color=True, highlight=False, soft_wrap=True)
-    table = Table(title=f"publish run {summary.run}", title_justify="left")
+    console = Console(
+        file=buffer, width=width, no_color=True, highlight=False, soft_wrap=True, emoji=False
+    )
+    table = Table(title=f"publish run {markup_safe(summary.run)}", title_justify="left")
     table.add_column("result")
     table.add_column("posts", justify="right")
     table.add_column("meaning", style="dim")
@@ -54,9 +57,9 @@ def render_summary_text(summary: RunSummary, *, width: int = 100) -> str:
         table.add_row(name, str(count), meaning)
     console.print(table)
     for problem in summary.problems:
-        console.print(f"problem: {escape(problem)}")
+        console.print(f"problem: {markup_safe(problem)}")
     for failure in summary.failures[:50]:
-        console.print(f"  ✖ {escape(failure)}")
+        console.print(f"  ✖ {markup_safe(failure)}")
     if len(summary.failures) > 50:
         console.print(f"  … and {len(summary.failures) - 50} more (see results.csv)")
     verdict = "OK" if summary.exit_code == 0 else "FAILED"

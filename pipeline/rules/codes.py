@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.model import Diagnostic, Severity, shorten
+from pipeline.model import Diagnostic, Severity
+from pipeline.textsafe import clip
 
-__all__ = ["BY_NAME", "CODES", "Code", "make", "shorten"]
+__all__ = ["BY_NAME", "CODES", "Code", "make"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,8 @@ def make(
     entry: str | None = None,
     platform: str | None = None,
 ) -> Diagnostic:
-    """Build a diagnostic from a registered code (an unknown code is a programming error)."""
+    """Build a diagnostic from a registered code (an unknown code is a programming error).
+    A message or hint that quotes a huge value is clipped here, once, for every format."""
     c = CODES[code]
     return Diagnostic(
         file=file,
@@ -208,6 +210,6 @@ def make(
         severity=c.severity,
         entry=entry,
         platform=platform,
-        message=message,
-        hint=hint,
+        message=clip(message),
+        hint=clip(hint),
     )

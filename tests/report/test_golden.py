@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from pipeline.config import load_config
 from pipeline.model import Diagnostic, Severity
 from pipeline.report import render_github, render_markdown
+from pipeline.textsafe import printable
 from pipeline.validation import ValidationResult, validate
 from tests.helpers import REPO
 from tests.report.htmltree import parse
@@ -119,7 +120,13 @@ def _summary() -> dict[str, object]:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.splitlines()).strip()
+    """One line, with bidi controls shown as escapes (`printable`), as every renderer shows them."""
+    return printable(" ".join(text.splitlines()).strip())
+
+
+def _shown(text: str) -> str:
+    """What an annotation field unescapes to: the text, its bidi controls shown as escapes."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 @settings(max_examples=150, deadline=None)
@@ -156,7 +163,7 @@ def test_github_annotations_stay_one_command_each(entry: str, message: str, file
     assert len(lines) == 2 and not lines[1].startswith("::")
     match = _COMMAND.match(lines[0])
     assert match, lines[0]
-    assert _unescape(match[2]) == file
+    assert _unescape(match[2]) == _shown(file)
     assert match[3] == "7"
     where = f"[{entry} · x] " if entry else "[x] "
-    assert _unescape(match[5]) == f"{where}{message}"
+    assert _unescape(match[5]) == _shown(f"{where}{message}")
