@@ -46,7 +46,8 @@ def _through_symlink(path: str) -> bool:
     return os.path.realpath(path) != os.path.normpath(os.path.abspath(path))
 
 
-def _kind(mode: int) -> str:
+def kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words (`a named pipe (FIFO)`)."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -61,7 +62,7 @@ def _kind(mode: int) -> str:
 def _not_regular(mode: int) -> FileRefused:
     return FileRefused(
         "E120",
-        f"this is {_kind(mode)}, not a regular file; it was not opened",
+        f"this is {kind(mode)}, not a regular file; it was not opened",
         hint="calendars and pipeline.yaml are ordinary text files",
     )
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.fileaccess import FileRefused, kind, open_regular
 from pipeline.ledger.events import LedgerEvent, check_stored, validate
 from pipeline.ledger.fileio import Fsync, fsync_directory, sweep_temp_files, write_all, write_atomic
 from pipeline.ledger.locking import LedgerLock, LedgerLocked, current_holder
@@ -188,13 +189,19 @@ class Ledger:
 
     def _scan(self) -> tuple[list[Event], int]:
         """The whole lines' events, and the length of an incomplete last line (0 if none)."""
-        try:
-            data = self.events_path.read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(self.events_path):
             return [], 0
-        except IsADirectoryError:
+        try:
+            # Through open_regular: a FIFO or device in its place is refused, never waited on.
+            with open_regular(str(self.events_path)) as handle:
+                data = handle.read()
+        except FileRefused as exc:
+            try:
+                what = kind(os.stat(self.events_path).st_mode)
+            except OSError:
+                what = f"unreadable ({exc.message})"
             raise LedgerCorrupt(
-                f"ledger damaged: {_shown(self.events_path)} is a folder, not the event log. "
+                f"ledger damaged: {_shown(self.events_path)} is {what}, not the event log. "
                 "Nothing was changed: move it aside and restore events.jsonl from version "
                 "control or a backup"
             ) from None

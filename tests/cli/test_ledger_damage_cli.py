@@ -6,6 +6,9 @@ Each case is one the fuzzing of issue #11 found crashing every command that read
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +94,26 @@ def test_events_jsonl_as_a_folder_is_one_line_exit_1(tmp_path: Path) -> None:
         assert proc.returncode == 1, proc.stderr
         assert "events.jsonl is a folder, not the event log" in proc.stderr
         assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_events_jsonl_as_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    """Found by the fuzz tests: validate waited for ever on a FIFO in the ledger's place."""
+    root = project(tmp_path, calendar(1))
+    (root / "ledger").mkdir()
+    os.mkfifo(root / "ledger" / "events.jsonl")
+    for args in [("validate", "schedules", "--now", NOW), *READERS[1:]]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            cwd=root,
+            env=env_for(None),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert "events.jsonl is a named pipe (FIFO), not the event log" in proc.stderr
+        assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("name", [".lock", ".lock.holder"])
