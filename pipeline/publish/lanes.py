@@ -107,6 +107,21 @@ class Pacer:
             return -math.inf
         return self._last + self.interval + self.offset + margin(self.interval)
 
+    def resume(self, last_sent: float) -> None:
+        """The lane's previous request went at `last_sent` (on `clock`), in an earlier run."""
+        with self._cond:
+            if self._last is None:
+                self._last = last_sent
+
+    def last_sent(self) -> float | None:
+        with self._cond:
+            return self._last
+
+    def next_at(self) -> float:
+        """When the lane's next attempt may go, on `clock` (-inf: at once)."""
+        with self._cond:
+            return self._next()
+
     def take(self) -> Ticket | None:
         """Block until the lane may prepare its next request; None when the run is stopping."""
         with self._cond:
@@ -155,7 +170,8 @@ class Pacer:
                 self._last = ticket.prev
             wait = outcome.retry_after_seconds
             if not self.from_answer and wait is not None and ticket.prev is not None:
-                needed = sent + wait - ticket.prev - self.interval
+                # One more margin: the measure itself carries the jitter of two sends.
+                needed = sent + wait - ticket.prev - self.interval + margin(self.interval)
                 took = next((d for s, d in self._durations if s == ticket.prev), None)
                 if took is not None:
                     needed = min(needed, took)
@@ -198,20 +214,30 @@ class PacedObserver(Generic[R]):
             self.inner.after_attempt(attempt, outcome)
 
 
+@dataclass(frozen=True, slots=True)
+class LaneMemory:
+    """What a lane knows from earlier runs: its offset, and when it last sent (wall time), since
+    a run that starts right after another is still paced by the other's last request."""
+
+    offset: float = 0.0
+    last_sent: float | None = None
+
+
 class Pacing:
-    """The lanes' pacers of one publish run, starting from the offsets learned before."""
+    """The lanes' pacers of one publish run, starting from what earlier runs learned."""
 
     def __init__(
         self,
-        learned: Mapping[str, float] | None = None,
+        memory: Mapping[str, LaneMemory] | None = None,
         *,
         from_answer: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         stop: threading.Event | None = None,
     ) -> None:
-        self.learned = dict(learned or {})
+        self.memory = dict(memory or {})
         self.from_answer = from_answer
-        self.clock = clock
+        self.clock, self.wall = clock, wall
         self.stop = stop or threading.Event()
         self.pacers: dict[str, Pacer] = {}
         self._lock = threading.Lock()
@@ -219,19 +245,36 @@ class Pacing:
     def pacer(self, lane: str, interval: float) -> Pacer:
         with self._lock:
             if lane not in self.pacers:
-                self.pacers[lane] = Pacer(
+                known = LaneMemory() if self.from_answer else self.memory.get(lane, LaneMemory())
+                pacer = Pacer(
                     interval,
-                    offset=0.0 if self.from_answer else self.learned.get(lane, 0.0),
+                    offset=known.offset,
                     from_answer=self.from_answer,
                     clock=self.clock,
                     stop=self.stop,
                 )
+                if known.last_sent is not None:
+                    pacer.resume(self.clock() - max(0.0, self.wall() - known.last_sent))
+                self.pacers[lane] = pacer
             return self.pacers[lane]
 
-    def offsets(self) -> dict[str, float]:
-        """Every lane's offset: learned now, or before and not used this run."""
+    def remembered(self) -> dict[str, LaneMemory]:
+        """Every lane's memory after this run (lanes not used this run keep theirs)."""
         with self._lock:
-            return {**self.learned, **{k: p.offset for k, p in self.pacers.items()}}
+            found = dict(self.memory)
+            now, wall = self.clock(), self.wall()
+            for lane, pacer in self.pacers.items():
+                last = pacer.last_sent()
+                found[lane] = LaneMemory(
+                    pacer.offset,
+                    found.get(lane, LaneMemory()).last_sent
+                    if last is None
+                    else wall - (now - last),
+                )
+            return found
+
+    def offsets(self) -> dict[str, float]:
+        return {lane: memory.offset for lane, memory in self.remembered().items()}
 
     def limited(self) -> dict[str, int]:
         with self._lock:
@@ -241,9 +284,15 @@ class Pacing:
 PACING_NAME = "pacing.json"
 
 
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
 class PacingStore:
-    """The learned offsets across runs: `pacing.json` in the ledger folder, per API base URL and
-    lane, each with the interval it was learned at (another interval starts afresh).
+    """What the lanes learned, across runs: `pacing.json` in the ledger folder, per API base URL
+    and lane, each with the interval it was learned at (another interval starts afresh).
 
     It only saves time: a missing, unreadable or foreign file means offsets of zero, and the
     first 429 of each lane teaches them again. Written atomically (temp file, fsync, replace)."""
@@ -255,46 +304,44 @@ class PacingStore:
         with contextlib.suppress(OSError, ValueError):
             if self.path.is_file() and self.path.stat().st_size < 1_000_000:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and data.get("version") == 1:
+                if (
+                    isinstance(data, dict)
+                    and data.get("version") == 1
+                    and isinstance(data.get("services"), dict)
+                ):
                     return data
         return {"version": 1, "services": {}}
 
-    def load(self, service: str, intervals: Mapping[str, float]) -> dict[str, float]:
-        """The offsets learned against `service` at these lanes' intervals."""
-        lanes = self._read().get("services", {}).get(service, {})
+    def load(self, service: str, intervals: Mapping[str, float]) -> dict[str, LaneMemory]:
+        """What the lanes learned against `service` at these lanes' intervals."""
+        lanes = self._read()["services"].get(service, {})
         found = {}
         if isinstance(lanes, dict):
             for lane, entry in lanes.items():
                 if not isinstance(entry, dict) or lane not in intervals:
                     continue
-                offset, interval = entry.get("offset"), entry.get("interval")
+                offset, interval = _number(entry.get("offset")), _number(entry.get("interval"))
                 if (
-                    isinstance(offset, int | float)
-                    and isinstance(interval, int | float)
-                    and math.isfinite(offset)
-                    and 0 <= offset <= 10 * interval
-                    and math.isclose(interval, intervals[lane])
+                    offset is None
+                    or interval is None
+                    or not math.isclose(interval, intervals[lane])
                 ):
-                    found[lane] = float(offset)
+                    continue
+                if 0 <= offset <= 10 * interval:
+                    found[lane] = LaneMemory(offset, _number(entry.get("last_sent")))
         return found
 
-    def save(self, service: str, offsets: Mapping[str, tuple[float, float]]) -> None:
-        """Store `{lane: (interval, offset)}` for `service`, when anything changed."""
+    def save(self, service: str, lanes: Mapping[str, tuple[float, LaneMemory]]) -> None:
+        """Store `{lane: (interval, memory)}` for `service`; other services are kept."""
         data = self._read()
-        services = data.setdefault("services", {})
-        if not isinstance(services, dict):
-            data["services"] = services = {}
-        lanes = services.get(service)
-        lanes = dict(lanes) if isinstance(lanes, dict) else {}
-        new = {
-            lane: {"interval": interval, "offset": round(offset, 6)}
-            for lane, (interval, offset) in sorted(offsets.items())
-            if offset > 0
-        }
-        if all(lanes.get(k) == v for k, v in new.items()):
-            return
-        lanes.update(new)
-        services[service] = lanes
+        kept = data["services"].get(service)
+        entries = dict(kept) if isinstance(kept, dict) else {}
+        for lane, (interval, memory) in sorted(lanes.items()):
+            entry: dict[str, float] = {"interval": interval, "offset": round(memory.offset, 6)}
+            if memory.last_sent is not None:
+                entry["last_sent"] = round(memory.last_sent, 6)
+            entries[lane] = entry
+        data["services"][service] = entries
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text.encode("utf-8"))
 

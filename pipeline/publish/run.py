@@ -564,10 +564,10 @@ class Publisher:
     def _pacing(self, lanes: Sequence[str]) -> Pacing:
         """The run's lane pacers, from the offsets earlier runs learned (ledger/pacing.json)."""
         if self.pacing is None:
-            learned = PacingStore(self.ledger.directory).load(
+            memory = PacingStore(self.ledger.directory).load(
                 self._api.settings.base_url, self._intervals(lanes)
             )
-            self.pacing = Pacing(learned, from_answer=self._pace_from_answer, stop=self.stop)
+            self.pacing = Pacing(memory, from_answer=self._pace_from_answer, stop=self.stop)
         return self.pacing
 
     def _save_pacing(self) -> None:
@@ -575,12 +575,12 @@ class Publisher:
         pacing = self.pacing
         if pacing is None or self._pace_from_answer:
             return
-        offsets = pacing.offsets()
-        intervals = self._intervals(list(offsets))
+        memory = pacing.remembered()
+        intervals = self._intervals(list(memory))
         try:
             PacingStore(self.ledger.directory).save(
                 self._api.settings.base_url,
-                {lane: (intervals[lane], offset) for lane, offset in offsets.items()},
+                {lane: (intervals[lane], known) for lane, known in memory.items()},
             )
         except OSError as exc:
             self.progress.note(f"pacing not saved ({exc}); the next run learns it again")

@@ -156,6 +156,7 @@ async def _import(sb: Sandbox, ctx: Ctx, account: str, url: str) -> Answer:
         return media_error(413, f"{what}.", size=size)
     latency = sb.clock.scaled(sb.config.throttles.import_latency)
     if latency > 0 and at is None:  # stamped just before answering: after the import's time
+        at = sb.clock.now() + latency  # the moment it is due, whenever the event loop wakes
         await asyncio.sleep(latency)
         latency = 0.0
     now = sb.clock.now()
