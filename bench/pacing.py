@@ -14,19 +14,22 @@ Printed per case: wall time, the bound the throttles set (the busiest lane's req
 interval), the fraction of the bound reached (bound / time) and the 429s per lane. Targets: (a)
 >= 97 % with <= 1 429 per lane, (b) >= 95 %.
 
-    .venv/bin/python bench/pacing.py [--case a|b|all]
+    .venv/bin/python bench/pacing.py [--case a|b|all]   (about 2.5 minutes)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/pacing.py`
 
 from bench.publish import START, WAITING_CAP, make_calendar, sandbox_settings
 from pipeline.api import Status200Client
@@ -134,7 +137,7 @@ def main() -> int:
         for case in CASES[key]:
             bound, busiest = bound_of(case)
             print(f"{case.name}: {case.posts} posts, {case.media} files; bound {bound:.1f} s")
-            print(f"  (busiest lane {busiest})")
+            print(f"  (busiest lane {busiest})", flush=True)
             for label, from_answer in (("before", True), ("after", False)):
                 result = run_once(case, from_answer=from_answer)
                 limited = sum(result.limited.values())
@@ -142,7 +145,8 @@ def main() -> int:
                 print(
                     f"  {label:<7} {result.seconds:6.1f} s  {bound / result.seconds:6.1%} of "
                     f"the bound  429s: {limited} (at most {worst} per lane)  "
-                    f"created: {result.created}"
+                    f"created: {result.created}",
+                    flush=True,
                 )
     return 0
 

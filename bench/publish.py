@@ -1,7 +1,7 @@
 """Benchmark: publishing 1,000 posts against the sandbox, with 50 ms added latency.
 
 Side by side in one run, each against a fresh sandbox with the same time scale and latency:
-- the pipeline (`Publisher`: one lane per network, a media lane, paced from each answer);
+- the pipeline (`Publisher`: one lane per network, a media lane, paced from each send);
 - a plain sequential loop like the docs page's "Scheduling Posts in Bulk" example, made to
   respect the throttles (it waits before each request until that network's / the media
   throttle allows it), as a careful user would write it.
