@@ -51,6 +51,8 @@ MARGIN_SHARE = 0.005
 STOP_POLL_SECONDS = 0.05
 #: How often a lane whose every post waits for media looks again.
 READY_POLL_SECONDS = 0.005
+#: A learned offset is capped at this many intervals.
+MAX_OFFSET_SHARE = 2.0
 #: The lead (preparation time) is capped at this share of the interval.
 LEAD_SHARE = 0.25
 
@@ -175,7 +177,9 @@ class Pacer:
                 took = next((d for s, d in self._durations if s == ticket.prev), None)
                 if took is not None:
                     needed = min(needed, took)
-                self.offset = max(self.offset, needed)
+                # An answer comes within about an interval (an import: 22 s of 20): anything far
+                # beyond is a clock that jumped, not the service.
+                self.offset = max(self.offset, min(needed, MAX_OFFSET_SHARE * self.interval))
             if not ticket.held:
                 ticket.held = True
                 self._holds += 1

@@ -197,3 +197,12 @@ def test_a_damaged_store_only_means_learning_again(tmp_path: Path, text: str) ->
     assert store.load("s", {"x": 0.5}) == {}
     store.save("s", {"x": (0.5, LaneMemory(0.02))})
     assert store.load("s", {"x": 0.5}) == {"x": LaneMemory(0.02)}
+
+
+def test_an_offset_is_never_learned_beyond_two_intervals() -> None:
+    """The last run's send is measured on the wall clock: if that jumped, the wait says nothing."""
+    clock = Clock()
+    pacer = Pacer(INTERVAL, clock=clock)
+    pacer.resume(-50.0)
+    send(pacer, clock, 0.0, limited(60.0))
+    assert pacer.offset == 2 * INTERVAL
