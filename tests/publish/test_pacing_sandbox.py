@@ -29,14 +29,14 @@ IMPORT_LATENCY = 12.0  # service seconds: 0.12 s here, 0.6 of the interval
 NETWORKS = ("x", "linkedin", "threads")
 
 
-def sandbox_config(stamp: str) -> str:
+def sandbox_config(stamp: str, import_latency: float = IMPORT_LATENCY) -> str:
     return f"""
 accounts:
   - name: demo
     keys: [rl_sandbox_demo]
     plan: {{tier: skilled, allowance: unlimited, x_addon: true}}
     profiles: [{{name: demo, networks: all}}]
-throttles: {{stamp: {stamp}, import_latency: {IMPORT_LATENCY}, exact_waits: true}}
+throttles: {{stamp: {stamp}, import_latency: {import_latency}, exact_waits: true}}
 """
 
 
@@ -132,3 +132,25 @@ def test_stamped_on_arrival_the_lanes_pace_from_the_send(tmp_path: Path) -> None
         offsets = {lane: entry["offset"] for lane, entry in learned(tmp_path, sandbox).items()}
         assert all(offset < 0.04 for offset in offsets.values()), offsets
         assert sum(sandbox.counters()["media_imports"].values()) == 9
+
+
+def test_an_import_starts_while_the_previous_one_is_still_answering(tmp_path: Path) -> None:
+    """Imports that answer after 1.5 intervals, counted on arrival: each starts an interval after
+    the previous one began, so in the ledger the next intent comes before the previous outcome."""
+    config = sandbox_config("arrival", import_latency=30.0)
+    with running_sandbox(config, time_scale=SCALE, start_at=START) as sandbox:
+        write_calendar(tmp_path, "one.yaml", 0, 4)
+        summary = publish(tmp_path, sandbox)
+        assert summary.exit_code == 0, summary.failures
+        assert summary.counts["created"] == 4
+        assert throttled(sandbox).get("media", 0) <= 1
+        assert sum(sandbox.counters()["media_imports"].values()) == 4
+    order = []
+    for line in (tmp_path / "ledger" / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        if event["type"] in ("media.intent", "media.outcome") and event.get("error_code") is None:
+            order.append((event["type"], event["key"].rsplit("/", 1)[-1]))
+    for k in range(3):
+        intent_next = order.index(("media.intent", f"pic{k + 1}.jpg"))
+        outcome = order.index(("media.outcome", f"pic{k}.jpg"))
+        assert intent_next < outcome, order
