@@ -65,6 +65,7 @@ docs: $(STAMP) ## regenerate docs/rules.md from the rules table
 bench: $(STAMP) ## benchmarks (ratios measured side by side, printed)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/xtext.py
+	$(BIN)/python bench/pacing.py
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

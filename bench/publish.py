@@ -1,7 +1,7 @@
 """Benchmark: publishing 1,000 posts against the sandbox, with 50 ms added latency.
 
 Side by side in one run, each against a fresh sandbox with the same time scale and latency:
-- the pipeline (`Publisher`: one lane per network, a media lane, paced from each answer);
+- the pipeline (`Publisher`: one lane per network, a media lane, paced from each send);
 - a plain sequential loop like the docs page's "Scheduling Posts in Bulk" example, made to
   respect the throttles (it waits before each request until that network's / the media
   throttle allows it), as a careful user would write it.
@@ -46,15 +46,18 @@ accounts:
 NETWORKS = ("x", "linkedin", "threads", "facebook", "instagram")
 
 
-def make_calendar(root: Path, posts: int, media_files: int) -> list[dict[str, str]]:
-    """A realistic mix: entries for 1-3 networks sharing one image, over the next weeks."""
+def make_calendar(
+    root: Path, posts: int, media_files: int, *, most_networks: int = 3
+) -> list[dict[str, str]]:
+    """A realistic mix: entries for 1-3 (`most_networks`) networks sharing one image, over the
+    next weeks."""
     (root / ".git").mkdir(parents=True, exist_ok=True)
     (root / "schedules").mkdir(exist_ok=True)
     lines = ["defaults: {timezone: UTC, account: '@demo'}", "posts:"]
     flat: list[dict[str, str]] = []
     i = entry = 0
     while i < posts:
-        count = min(1 + entry % 3, posts - i)
+        count = min(1 + entry % most_networks, posts - i)
         platforms = [NETWORKS[(entry + k) % len(NETWORKS)] for k in range(count)]
         at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=37 * entry)
         media = f"https://cdn.example.com/img{entry % media_files}.jpg"

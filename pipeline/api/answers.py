@@ -65,7 +65,12 @@ def retry_after(
 ) -> float | None:
     """The wait an answer asks for: the Retry-After header (seconds, or an HTTP date measured
     from the answer's own Date header when it has one, else from `wall_clock`), else
-    `error.retry_after_seconds`, else a top-level `retry_after_seconds` (the media shape)."""
+    `error.retry_after_seconds`, else a top-level `retry_after_seconds` (the media shape).
+
+    When both say a number, the smaller wins: the header can only say whole seconds, and a body
+    that says less is the finer figure (pacing learns its offset from it; the API sends both
+    equal, rounded up)."""
+    in_body = _body_seconds(body)
     header = response.headers.get("retry-after", "").strip()
     if header:
         try:
@@ -73,7 +78,11 @@ def retry_after(
         except ValueError:
             seconds = _from_http_date(header, response.headers.get("date"), wall_clock)
         if seconds is not None:
-            return seconds
+            return seconds if in_body is None else min(seconds, in_body)
+    return in_body
+
+
+def _body_seconds(body: Json) -> float | None:
     error = body.get("error")
     if isinstance(error, Mapping):
         seconds = _seconds(error.get("retry_after_seconds"))

@@ -2,9 +2,11 @@
 
 Distinct means the same bytes (a local file's SHA-256) or the same normalised URL. An import the
 ledger already holds and the API still keeps is reused across runs; a changed file has a new hash
-and is imported again. Imports go one at a time at the API's pace (one per 20 s per account), in
-the order the posts need them; a 202 "processing" import is followed with `GET /media`, which is
-not throttled, while the lane goes on with the next file.
+and is imported again. Imports start at the API's pace (one per 20 s per account), in the order
+the posts need them, each `interval` after the previous one *began* (plus what the lane learned:
+lanes.py), so an import that takes long to answer does not hold up the next one; a 202
+"processing" import is followed with `GET /media` (a read, not throttled by the import pace)
+while the lane goes on with the next file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pipeline.api import ApiError, MediaImport, Status200Client, Status200Error
 from pipeline.ledger import Ledger, MediaRecord
 from pipeline.ledger.events import MediaOutcome
 from pipeline.publish.keys import media_key
-from pipeline.publish.lanes import Pacer
+from pipeline.publish.lanes import PacedObserver, Pacer, Ticket
 from pipeline.publish.record import MediaRecorder
 
 #: The API keeps imported files for 7 days (and until the scheduled posts using them go out).
@@ -51,16 +53,20 @@ class MediaLane:
         stop: threading.Event,
         poll_every: float = 3.0,
         give_up_after: float = 900.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self.client, self.ledger, self.run = client, ledger, run
         self.known, self.now, self.stop = known, now, stop
         self.poll_every, self.give_up_after = poll_every, give_up_after
-        self.pacer = Pacer(interval, stop=stop)
+        self.pacer = pacer or Pacer(interval, stop=stop)
         self._futures: dict[str, Future[str]] = {}
         self._items: dict[str, MediaItem] = {}
         self._queue: queue.Queue[MediaItem | None] = queue.Queue()
+        # Imports in flight: the next may start before the previous one answered.
+        self._importers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="media-import")
         self._waiters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="media-wait")
         self._thread = threading.Thread(target=self._work, name="media-lane", daemon=True)
+        self._count_lock = threading.Lock()
         self.imports = 0
         self.reused = 0
 
@@ -105,6 +111,7 @@ class MediaLane:
         """No more items will be needed; wait for the lane and the processing checks to finish."""
         self._queue.put(None)
         self._thread.join()
+        self._importers.shutdown(wait=True)  # before the waiters: an import may start one
         self._waiters.shutdown(wait=True)
         for future in self._futures.values():  # stopped before its turn
             if not future.done():
@@ -120,26 +127,35 @@ class MediaLane:
             future = self._futures[item.identity]
             if future.done():
                 continue
-            if not self.pacer.wait():
+            ticket = self.pacer.take()
+            if ticket is None:
                 future.set_exception(MediaFailed("the run stopped before this file was imported"))
                 continue
             try:
-                result = self._import(item)
-            except Status200Error as exc:
-                future.set_exception(MediaFailed(f"{item.label}: import failed: {_why(exc)}"))
-            except Exception as exc:  # e.g. the ledger cannot be written (a full disk)
-                # Posts wait on this future: leaving it unset would hang their lanes for ever.
-                future.set_exception(MediaFailed(f"{item.label}: import not completed: {exc}"))
-            else:
-                if result.ready:
-                    future.set_result(result.file_id)
-                else:
-                    self._waiters.submit(self._follow, item, result.file_id, future)
-            finally:
-                self.pacer.answered()
+                self._importers.submit(self._import_one, item, future, ticket)
+            except RuntimeError as exc:  # the pool is shut down: never leave a post waiting
+                self.pacer.done(ticket)
+                future.set_exception(MediaFailed(f"{item.label}: import not started: {exc}"))
 
-    def _import(self, item: MediaItem) -> MediaImport:
-        self.imports += 1
+    def _import_one(self, item: MediaItem, future: Future[str], ticket: Ticket) -> None:
+        try:
+            result = self._import(item, ticket)
+        except Status200Error as exc:
+            future.set_exception(MediaFailed(f"{item.label}: import failed: {_why(exc)}"))
+        except Exception as exc:  # e.g. the ledger cannot be written (a full disk)
+            # Posts wait on this future: leaving it unset would hang their lanes for ever.
+            future.set_exception(MediaFailed(f"{item.label}: import not completed: {exc}"))
+        else:
+            if result.ready:
+                future.set_result(result.file_id)
+            else:
+                self._waiters.submit(self._follow, item, result.file_id, future)
+        finally:
+            self.pacer.done(ticket)
+
+    def _import(self, item: MediaItem, ticket: Ticket) -> MediaImport:
+        with self._count_lock:
+            self.imports += 1
         recorder = MediaRecorder(
             self.ledger,
             self.run,
@@ -147,7 +163,8 @@ class MediaLane:
             url=item.url,
             idem_key=media_key(item.identity),
         )
-        result = self.client.import_media(item.url, media_key(item.identity), observer=recorder)
+        observer = PacedObserver[MediaImport](self.pacer, ticket, recorder)
+        result = self.client.import_media(item.url, media_key(item.identity), observer=observer)
         if result.ready:
             self._record_ready(item, result.file_id, result.size, result.type)
         return result

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from pipeline import __version__
-from pipeline.api import ApiError, MissingKey, Status200Client, Status200Error
+from pipeline.api import ApiError, CreateResult, MissingKey, Status200Client, Status200Error
 from pipeline.clips.client import ClipClient
 from pipeline.clips.run import publish_clip_steps
 from pipeline.clips.unknown import is_clip_post
@@ -48,12 +48,15 @@ from pipeline.plan import Plan, Step
 from pipeline.planning import PlanResult, build_plan, plan_options
 from pipeline.publish.body import build_body
 from pipeline.publish.keys import media_identity, post_key
-from pipeline.publish.lanes import run_lanes
+from pipeline.publish.lanes import PacedObserver, Pacing, PacingStore, Ticket, run_lanes
 from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
 from pipeline.publish.preflight import Preflight, run_preflight
 from pipeline.publish.reconcile import Verdict, key_still_remembered, reconcile
 from pipeline.publish.record import Outcome, PostRecorder, deferred, missed
 from pipeline.validation import ValidationResult
+
+#: The media lane's name among the network lanes (in ledger/pacing.json too).
+MEDIA_LANE = "media"
 
 #: Answers after which a resend under the same Idempotency-Key can only get the same answer.
 DEAD_KEY_CODES = frozenset({"idempotency_outcome_unknown", "idempotency_key_reused"})
@@ -145,10 +148,12 @@ class Publisher:
         stop: threading.Event | None = None,
         clock: Callable[[], datetime] = now_utc,
         clip_client: ClipClient | None = None,
+        pace_from_answer: bool = False,
     ) -> None:
         """`client` is None when STATUS200_API_KEY is not set: that API's posts are then held
         back, and the clip posts still go out. `clip_client`: the clip server, for entries with
-        `clip:` (docs/clips.md); None holds the clip posts back likewise."""
+        `clip:` (docs/clips.md); None holds the clip posts back likewise. `pace_from_answer`:
+        the old pacing (interval after each answer, nothing learned), only for bench/pacing.py."""
         self.client, self.ledger, self.result, self.opts = client, ledger, result, options
         self.clip_client = clip_client
         self.progress = progress or SilentProgress()
@@ -162,6 +167,8 @@ class Publisher:
         self._clip_ids: set[str] = set()
         self._refs: dict[str, list[MediaItem]] = {}
         self._kinds: dict[str, list[str]] = {}
+        self._pace_from_answer = pace_from_answer
+        self.pacing: Pacing | None = None
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -534,9 +541,40 @@ class Publisher:
 
     # --- sending ---------------------------------------------------------------------------------
 
+    def _intervals(self, lanes: Sequence[str]) -> dict[str, float]:
+        return {
+            **{name: self.opts.post_interval for name in lanes},
+            MEDIA_LANE: self.opts.media_interval,
+        }
+
+    def _pacing(self, lanes: Sequence[str]) -> Pacing:
+        """The run's lane pacers, from the offsets earlier runs learned (ledger/pacing.json)."""
+        if self.pacing is None:
+            memory = PacingStore(self.ledger.directory).load(
+                self._api.settings.base_url, self._intervals(lanes)
+            )
+            self.pacing = Pacing(memory, from_answer=self._pace_from_answer, stop=self.stop)
+        return self.pacing
+
+    def _save_pacing(self) -> None:
+        """Keep what the lanes learned for the next run; losing it only costs a 429 per lane."""
+        pacing = self.pacing
+        if pacing is None or self._pace_from_answer:
+            return
+        memory = pacing.remembered()
+        intervals = self._intervals(list(memory))
+        try:
+            PacingStore(self.ledger.directory).save(
+                self._api.settings.base_url,
+                {lane: (intervals[lane], known) for lane, known in memory.items()},
+            )
+        except OSError as exc:
+            self.progress.note(f"pacing not saved ({exc}); the next run learns it again")
+
     def _send_all(self, sends: Sequence[Send]) -> None:
         if not sends:
             return
+        pacing = self._pacing(sorted({s.post.platform for s in sends}))
         lane = MediaLane(
             self._api,
             self.ledger,
@@ -546,6 +584,7 @@ class Publisher:
             now=self.clock,
             stop=self.stop,
             poll_every=max(0.05, min(3.0, self.opts.media_interval / 4)),
+            pacer=pacing.pacer(MEDIA_LANE, self.opts.media_interval),
         )
         self._media_lane = lane
         ordered = sorted(sends, key=lambda s: (s.post.scheduled_for, s.post.identity))
@@ -564,10 +603,15 @@ class Publisher:
         lane.start()
         try:
             run_lanes(
-                lanes, self._send_one, self.opts.post_interval, stop=self.stop, ready=self._ready
+                lanes,
+                self._send_one,
+                lambda name: pacing.pacer(name, self.opts.post_interval),
+                stop=self.stop,
+                ready=self._ready,
             )
         finally:
             lane.close()
+            self._save_pacing()
 
     def _ready(self, send: Send) -> bool:
         """A post may go when its files are imported (or failed: then it is reported at once)."""
@@ -592,7 +636,7 @@ class Publisher:
             self._count("failed", f"{send.post.identity}: not sent: {exc}", failure=True)
             return None
 
-    def _send_one(self, send: Send) -> bool:
+    def _send_one(self, send: Send, ticket: Ticket) -> bool:
         post = send.post
         held = self._preflight.blocked.get(post.identity)
         if held:
@@ -612,7 +656,7 @@ class Publisher:
                 )
                 return False
             self.progress.note(f"{post.identity}: its time has come; the API publishes it now")
-        outcome = self._create(send, file_ids)
+        outcome = self._create(send, file_ids, ticket)
         if outcome.error_code == "media_not_found" and post.media:
             body = send.resend_body or {}
             sent = body.get("post", {}).get("content", {}).get("mediaID") or file_ids
@@ -624,11 +668,11 @@ class Publisher:
             file_ids = self._file_ids(retry)
             if file_ids is None:
                 return True
-            outcome = self._create(retry, file_ids)
+            outcome = self._create(retry, file_ids, ticket)
         self._tally(send, outcome)
         return True
 
-    def _create(self, send: Send, file_ids: list[str]) -> Outcome:
+    def _create(self, send: Send, file_ids: list[str], ticket: Ticket) -> Outcome:
         post = send.post
         profile_id = self._preflight.profile_id(post.account)
         body = send.resend_body or build_body(
@@ -645,7 +689,10 @@ class Publisher:
             request=body,
         )
         with contextlib.suppress(Status200Error):  # the recorder holds each attempt's outcome
-            self._api.create_post(body, key, observer=recorder)
+            pacer = self._pacing([post.platform]).pacer(post.platform, self.opts.post_interval)
+            self._api.create_post(
+                body, key, observer=PacedObserver[CreateResult](pacer, ticket, recorder)
+            )
         if recorder.last is None:  # nothing was sent (refused before the first attempt)
             return Outcome(
                 "failed", error_code="not_sent", error_message="the request was not sent"

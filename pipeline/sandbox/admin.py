@@ -6,7 +6,8 @@
                                        became due (scheduled posts, processing, webhooks)
     GET    /_sandbox/faults            the fault specs in force
     PUT    /_sandbox/faults            replaces them ({endpoint: spec}); PATCH merges; DELETE clears
-    GET    /_sandbox/counters          requests, statuses, posts and scheduled posts created, 429s,
+    GET    /_sandbox/counters          requests, statuses, posts and scheduled posts created, 429s
+                                       (per endpoint; `throttled`: per account and network/media),
                                        media imports, faults injected, webhook attempts
     GET    /_sandbox/posts             every post and scheduled post (?account=NAME)
     GET    /_sandbox/webhooks          every webhook delivery and its attempts
@@ -54,6 +55,7 @@ def counters_view(sb: Sandbox) -> dict[str, Any]:
             "posts_created",
             "scheduled_created",
             "rate_limited",
+            "throttled",
             "media_imports",
             "faults",
             "cancelled",

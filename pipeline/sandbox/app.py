@@ -92,6 +92,7 @@ class SandboxApp:
         ctx = await _context(scope, receive, route.endpoint)
         sb = self.sb
         tick(sb)
+        ctx.arrived = sb.clock.now()
         name = route.endpoint or f"{ctx.method} (no operation)"
         sb.state.count(f"requests|{name}")
         decision = sb.faults.decide(route.endpoint) if route.endpoint else Decision()

@@ -129,6 +129,25 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 
 
+STAMPS = ("answer", "arrival")
+
+
+@dataclass(frozen=True)
+class ThrottleConfig:
+    """The moment the post and media throttles count, which the OpenAPI file leaves open.
+
+    `stamp`: "answer" (the default) checks and records a request after its added latency, just
+    before answering (an import: after `import_latency`); "arrival" checks and records it at the
+    moment it arrived, before any added latency. `import_latency`: service seconds (scaled) every
+    import takes before it answers. `exact_waits`: the throttles' retry_after_seconds is the
+    remaining wait rounded up to the millisecond instead of to whole seconds (the Retry-After
+    header stays whole), for time-scaled runs where a whole second is many intervals."""
+
+    stamp: str = "answer"
+    import_latency: float = 0.0
+    exact_waits: bool = False
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     accounts: tuple[AccountConfig, ...]
@@ -146,6 +165,8 @@ class SandboxConfig:
     )
     #: The emulated clip server (its Upload-Post keys, profiles and jobs); clipconfig.py.
     clips: ClipsConfig = field(default_factory=demo_clips)
+    #: Where the post and media throttles count a request, and how they answer (ThrottleConfig).
+    throttles: ThrottleConfig = field(default_factory=ThrottleConfig)
 
     def account_for_key(self, key: str) -> AccountConfig | None:
         return next((a for a in self.accounts if key in a.keys), None)
@@ -234,6 +255,7 @@ def load_config_data(data: Mapping[str, Any]) -> SandboxConfig:
             "faults",
             "processing",
             "clips",
+            "throttles",
         },
         "top level",
     )
@@ -259,7 +281,27 @@ def load_config_data(data: Mapping[str, Any]) -> SandboxConfig:
         faults=_faults(data.get("faults") or {}),
         processing_seconds=processing,
         clips=_clips(data.get("clips")),
+        throttles=_throttles(data.get("throttles") or {}),
     )
+
+
+def _throttles(raw: Any) -> ThrottleConfig:
+    data = _mapping(raw, "throttles")
+    _check_keys(data, {"stamp", "import_latency", "exact_waits"}, "throttles")
+    stamp = data.get("stamp", "answer")
+    if stamp not in STAMPS:
+        raise ConfigError(f"throttles.stamp: {stamp!r} is not one of {', '.join(STAMPS)}")
+    latency = data.get("import_latency", 0)
+    if (
+        isinstance(latency, bool)
+        or not isinstance(latency, int | float)
+        or not 0 <= latency <= 3600
+    ):
+        raise ConfigError("throttles.import_latency: seconds from 0 to 3600")
+    exact = data.get("exact_waits", False)
+    if not isinstance(exact, bool):
+        raise ConfigError("throttles.exact_waits: true or false")
+    return ThrottleConfig(stamp=str(stamp), import_latency=float(latency), exact_waits=exact)
 
 
 def _clips(raw: Any) -> ClipsConfig:

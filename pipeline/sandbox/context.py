@@ -19,6 +19,8 @@ class Ctx:
     endpoint: str  # "POST /api/v2/posts": the key of faults and counters
     decision: Decision = field(default_factory=Decision)
     paused: bool = False
+    #: Sandbox time when the request arrived, before any added latency (throttles may count it).
+    arrived: float | None = None
 
     async def pause(self) -> None:
         """The fault's added latency, once. POST handlers call it after claiming their

@@ -64,7 +64,7 @@ class Sandbox:
         self.state.set_meta("starts", starts + 1)
         self.ids = IdSource(seed if starts == 0 else seed * 1_000_003 + starts)
         self.idempotency = Idempotency(self.state, self.clock)
-        self.throttles = Throttles(self.state, self.clock)
+        self.throttles = Throttles(self.state, self.clock, config.throttles)
         self.faults = Faults(config.faults, seed)
         self.webhooks = Webhooks(self.state, self.clock, self.ids)
         self._start_offset = self.clock.offset

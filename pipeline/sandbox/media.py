@@ -131,15 +131,17 @@ async def import_media(sb: Sandbox, ctx: Ctx) -> Answer:
 
 
 async def _import(sb: Sandbox, ctx: Ctx, account: str, url: str) -> Answer:
-    wait = sb.throttles.media_wait(account)
+    at = sb.throttles.moment(ctx.arrived)
+    wait = sb.throttles.media_wait(account, at)
     if wait > 0:
         seconds = sb.clock.wait_header(wait)
+        sb.state.count(f"throttled|{account}|media")
         return media_error(
             429,
             f"One import every 20 seconds: wait {seconds} s.",
             *retry_after_headers(seconds),
             code="rate_limited",
-            retry_after_seconds=seconds,
+            retry_after_seconds=sb.throttles.retry_after_seconds(wait),
         )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -152,6 +154,11 @@ async def _import(sb: Sandbox, ctx: Ctx, account: str, url: str) -> Answer:
     if size > limit:
         what = "Video larger than 5 GB" if mime.startswith("video/") else "Image larger than 20 MB"
         return media_error(413, f"{what}.", size=size)
+    latency = sb.clock.scaled(sb.config.throttles.import_latency)
+    if latency > 0 and at is None:  # stamped just before answering: after the import's time
+        at = sb.clock.now() + latency  # the moment it is due, whenever the event loop wakes
+        await asyncio.sleep(latency)
+        latency = 0.0
     now = sb.clock.now()
     import_seconds = size / max(sb.config.import_bytes_per_second, 1)
     file_id = sb.ids.uuid()
@@ -167,8 +174,10 @@ async def _import(sb: Sandbox, ctx: Ctx, account: str, url: str) -> Answer:
         ready_at=now + sb.clock.scaled(import_seconds),
     )
     sb.state.save(record)
-    sb.throttles.note_media(account)
+    sb.throttles.note_media(account, at)
     sb.state.count(f"media_imports|{account}")
+    if latency > 0:  # stamped on arrival: the import's time comes after
+        await asyncio.sleep(latency)
     if slow:
         return json_answer(
             202,

@@ -140,14 +140,19 @@ class Attempt:
             )
 
     def check_throttle(self) -> None:
-        wait = self.sb.throttles.post_wait(self.account.name, self.post.platform)
+        throttles = self.sb.throttles
+        at = throttles.moment(self.ctx.arrived)
+        wait = throttles.post_wait(self.account.name, self.post.platform, at)
         if wait > 0:
             seconds = self.sb.clock.wait_header(wait)
+            if not self.dry:
+                self.sb.state.count(f"throttled|{self.account.name}|{self.post.platform}")
             raise Refusal(
                 429,
                 "rate_limited",
                 f"One post per network every 20 seconds: wait {seconds} s before the next "
                 f"{self.post.platform} post.",
+                extras={"retry_after_seconds": throttles.retry_after_seconds(wait)},
                 retry_after=seconds,
             )
 
@@ -324,7 +329,9 @@ class Attempt:
             media_ids=tuple(m.file_id for m in self.media),
         )
         sb.save_scheduled(record)
-        sb.throttles.note_post(self.account.name, self.post.platform)
+        sb.throttles.note_post(
+            self.account.name, self.post.platform, sb.throttles.moment(self.ctx.arrived)
+        )
         sb.webhooks.emit(
             self.account,
             "post.scheduled",
@@ -391,6 +398,7 @@ class Attempt:
             self.items,
             media_ids=tuple(m.file_id for m in self.media),
             unbounded=self.older,
+            throttle_at=self.sb.throttles.moment(self.ctx.arrived),
         )
         if outcome.gateway_timeout:
             return gateway_timeout()

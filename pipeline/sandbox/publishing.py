@@ -58,6 +58,7 @@ def send_post(
     media_ids: tuple[str, ...] = (),
     scheduled_id: str | None = None,
     unbounded: bool = False,
+    throttle_at: float | None = None,
 ) -> Outcome:
     """Step 20: the network gets the post. Records it in History whatever the network says.
     `unbounded`: the older address, which waits for a slow network instead of answering 202."""
@@ -82,7 +83,7 @@ def send_post(
         network_data={"permalink": permalink, "media_ids": list(media_ids)},
     )
     if scheduled_id is None:  # a scheduled post going out is the service's doing, not a request
-        sb.throttles.note_post(account.name, post.platform)
+        sb.throttles.note_post(account.name, post.platform, throttle_at)
     refused = network_refusal(post, network)
     sync_failure = rule is not None and rule.outcome == "failed"
     if (

@@ -5,15 +5,20 @@
 - Media imports: one every 20 s per account.
 - Reads: 60 a minute per account, all its keys together; posting options: 10 a minute more.
 
+Where the post and media throttles count a request (on arrival, or just before answering) and
+whether their waits are whole seconds come from the config's `throttles` (ThrottleConfig).
+
 Windows of the reads are kept in memory only: after a restart the sandbox forgets at most a
 minute of reads, which no client can tell from the real service's behaviour.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from pipeline.sandbox.clock import SandboxClock
+from pipeline.sandbox.config import ThrottleConfig
 from pipeline.sandbox.store import State
 
 POST_SECONDS = 20.0
@@ -24,29 +29,52 @@ OPTIONS_PER_MINUTE = 10
 
 
 class Throttles:
-    def __init__(self, state: State, clock: SandboxClock) -> None:
+    def __init__(
+        self, state: State, clock: SandboxClock, config: ThrottleConfig | None = None
+    ) -> None:
         self._state = state
         self._clock = clock
+        self.config = config or ThrottleConfig()
         self._reads: dict[str, deque[float]] = {}
 
-    def _wait(self, key: str, window: float) -> float:
+    def moment(self, arrived: float | None) -> float | None:
+        """The time a request counts at: its arrival when the throttles stamp on arrival, else
+        None (now, whenever the handler checks or records: after the added latency)."""
+        return arrived if self.config.stamp == "arrival" else None
+
+    def _wait(self, key: str, window: float, at: float | None) -> float:
         last = self._state.throttle.get(key)
         if last is None:
             return 0.0
-        return max(0.0, last + self._clock.scaled(window) - self._clock.now())
+        now = self._clock.now() if at is None else at
+        return max(0.0, last + self._clock.scaled(window) - now)
 
-    def post_wait(self, account: str, platform: str) -> float:
-        """Seconds until this account may post to this network again (0 = now)."""
-        return self._wait(f"post|{account}|{platform}", POST_SECONDS)
+    def _note(self, key: str, at: float | None) -> None:
+        when = self._clock.now() if at is None else at
+        last = self._state.throttle.get(key)
+        # Stamped on arrival, a request that arrived first may finish last: keep the later time.
+        self._state.set_throttle(key, when if last is None else max(last, when))
 
-    def note_post(self, account: str, platform: str) -> None:
-        self._state.set_throttle(f"post|{account}|{platform}", self._clock.now())
+    def post_wait(self, account: str, platform: str, at: float | None = None) -> float:
+        """Seconds until this account may post to this network again (0 = now), counted from
+        `at` (a request's arrival) or now."""
+        return self._wait(f"post|{account}|{platform}", POST_SECONDS, at)
 
-    def media_wait(self, account: str) -> float:
-        return self._wait(f"media|{account}", MEDIA_SECONDS)
+    def note_post(self, account: str, platform: str, at: float | None = None) -> None:
+        self._note(f"post|{account}|{platform}", at)
 
-    def note_media(self, account: str) -> None:
-        self._state.set_throttle(f"media|{account}", self._clock.now())
+    def media_wait(self, account: str, at: float | None = None) -> float:
+        return self._wait(f"media|{account}", MEDIA_SECONDS, at)
+
+    def note_media(self, account: str, at: float | None = None) -> None:
+        self._note(f"media|{account}", at)
+
+    def retry_after_seconds(self, wait: float) -> float:
+        """A throttle's wait as retry_after_seconds: whole seconds rounded up (at least 1), or
+        with `exact_waits` rounded up to the millisecond."""
+        if not self.config.exact_waits or wait <= 0:
+            return self._clock.wait_header(wait)
+        return max(0.001, math.ceil(wait * 1000 - 1e-6) / 1000)
 
     def read(self, account: str, *, options: bool = False) -> tuple[float, int]:
         """Counts one read; returns (0, 0) when allowed, else (seconds to wait, the limit hit)."""

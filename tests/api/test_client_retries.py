@@ -104,6 +104,8 @@ def http_date(timestamp: float) -> str:
     ("headers", "extra", "top_level", "expected"),
     [
         ({"Retry-After": "12"}, {"retry_after_seconds": 30}, {}, 12.0),  # the header first
+        ({"Retry-After": "1"}, {"retry_after_seconds": 0.25}, {}, 0.25),  # a finer body wins
+        ({"Retry-After": "1"}, {}, {"retry_after_seconds": 0.4}, 0.4),  # the media shape too
         ({}, {"retry_after_seconds": 30}, {}, 30.0),  # then error.retry_after_seconds
         ({}, {}, {"retry_after_seconds": 9}, 9.0),  # then the media shape's top level
         ({}, {}, {}, 5.0),  # else 5 seconds

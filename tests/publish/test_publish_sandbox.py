@@ -24,7 +24,9 @@ def test_first_run_schedules_everything_second_run_sends_nothing(rig: Rig) -> No
     counters = rig.counters()
     assert rig.sandbox.counters()["waiting_total"] == 20
     assert total_created(counters) == 20
-    assert counters["rate_limited_total"] == 0  # the pacing never provoked a 429
+    # Paced from each send, a lane may meet one 429 (harmless: nothing recorded) and learns.
+    assert all(n <= 1 for n in counters["throttled"].get("demo", {}).values())
+    assert counters["rate_limited_total"] == sum(counters["throttled"].get("demo", {}).values())
     assert sum(counters["media_imports"].values()) == 7  # distinct files, imported once each
     second = rig.publish()
     assert second.exit_code == 0
@@ -66,7 +68,11 @@ def test_faults_never_double_post(rig: Rig) -> None:
     counters = rig.counters()
     assert total_created(counters) == 200, counters
     assert counters["waiting_total"] == 200
-    assert counters["rate_limited_total"] == 0
+    # Paced from each send, a lane learns from its first 429; under this load a request slowed
+    # down by the faults can teach it once more. Harmless either way: a 429 records nothing.
+    throttled = counters["throttled"].get("demo", {})
+    assert counters["rate_limited_total"] == sum(throttled.values())
+    assert all(n <= 2 for n in throttled.values()), throttled
     assert sum(counters["media_imports"].values()) == 11  # a replayed import is not an import
     states = rig.state().posts
     assert len(states) == 200 and {p.status for p in states.values()} == {"scheduled"}

@@ -135,7 +135,11 @@ def test_more_than_500_posts_flow_through_the_waiting_cap(tmp_path: Path) -> Non
                 what="published posts tracked",
             )
         assert created(handle) == 530
-        assert handle.counters()["rate_limited_total"] == 0
+        # Each lane paces from its sends: its first 429 teaches it (kept in ledger/pacing.json
+        # for the later syncs); a request slowed down by the load may teach it again.
+        throttled = handle.counters()["throttled"].get("demo", {})
+        assert handle.counters()["rate_limited_total"] == sum(throttled.values())
+        assert all(n <= 3 for n in throttled.values()), throttled
         posts = Ledger(tmp_path / "ledger").state().posts
         assert len(posts) == 530 and len({p.scheduled_post_id for p in posts.values()}) == 530
 

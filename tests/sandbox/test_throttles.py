@@ -3,6 +3,7 @@ import per 20 s, 60 reads a minute and 10 posting-options reads on top; all scal
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -167,3 +168,67 @@ def test_a_scaled_window_passes_in_real_time() -> None:
         after = client.post("/posts", json=text_post("x", "after the scaled window"))
     assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
     assert after.status_code == 200
+
+
+def _throttles(stamp: str, import_latency: float = 0.0) -> str:
+    return f"""
+accounts:
+  - name: demo
+    keys: [rl_sandbox_demo]
+    plan: {{tier: skilled, allowance: unlimited, x_addon: true}}
+    profiles: [{{name: demo, networks: all}}]
+throttles: {{stamp: {stamp}, import_latency: {import_latency}, exact_waits: true}}
+"""
+
+
+def _second_post_wait(stamp: str) -> float:
+    """retry_after_seconds of a post sent right after one that took 1 s (added latency)."""
+    with running_sandbox(_throttles(stamp)) as sandbox, api(sandbox) as client:
+        sandbox.set_faults({"POST /api/v2/posts": {"latency": 1.0}})
+        assert client.post("/posts", json=text_post("x")).status_code == 200
+        sandbox.clear_faults()
+        refused = client.post("/posts", json=text_post("x", "again"))
+        assert refused.status_code == 429
+        assert sandbox.counters()["throttled"] == {"demo": {"x": 1}}
+        assert refused.headers["retry-after"] == str(
+            math.ceil(refused.json()["error"]["retry_after_seconds"])
+        )
+        return float(refused.json()["error"]["retry_after_seconds"])
+
+
+def test_stamped_on_arrival_a_post_counts_from_before_its_latency() -> None:
+    # The first post arrived at least its 1-s latency before the second: at most 19 s are left.
+    assert _second_post_wait("arrival") <= 19.0
+
+
+def test_stamped_before_answering_a_post_counts_from_after_its_latency() -> None:
+    # Counted when it answered, just before the second arrived: nearly all 20 s are left.
+    assert _second_post_wait("answer") > 19.0
+
+
+def _second_import_wait(stamp: str) -> float:
+    """retry_after_seconds of an import sent right after one that took 1 s to answer."""
+    with running_sandbox(_throttles(stamp, import_latency=1.0)) as sandbox, api(sandbox) as client:
+        first = client.post("/media", json={"url": "https://example.com/a.jpg"})
+        second = client.post("/media", json={"url": "https://example.com/b.jpg"})
+        assert first.status_code == 200 and second.status_code == 429
+        assert sandbox.counters()["throttled"] == {"demo": {"media": 1}}
+        assert sandbox.counters()["media_imports"] == {"demo": 1}
+        return float(second.json()["retry_after_seconds"])
+
+
+def test_stamped_on_arrival_an_import_counts_from_its_start() -> None:
+    assert _second_import_wait("arrival") <= 19.0
+
+
+def test_stamped_before_answering_an_import_counts_from_its_answer() -> None:
+    assert _second_import_wait("answer") > 19.0
+
+
+def test_exact_waits_are_milliseconds_and_the_header_stays_whole() -> None:
+    with running_sandbox(_throttles("answer")) as sandbox, api(sandbox) as client:
+        client.post("/posts", json=text_post("x"))
+        refused = client.post("/posts", json=text_post("x", "again"))
+    wait = refused.json()["error"]["retry_after_seconds"]
+    assert round(wait, 3) == wait and 19 < wait <= 20
+    assert refused.headers["retry-after"] == str(math.ceil(wait))

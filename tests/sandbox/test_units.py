@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.model import PLATFORMS
 from pipeline.sandbox.clock import SandboxClock, iso, parse_iso
-from pipeline.sandbox.config import ConfigError, demo_config, load_config_text
+from pipeline.sandbox.config import ConfigError, ThrottleConfig, demo_config, load_config_text
 from pipeline.sandbox.timeparse import MAX_AHEAD_SECONDS, ScheduleError, read_scheduled_for
 
 NOW = parse_iso("2026-09-28T10:00:00Z")
@@ -130,6 +130,15 @@ stand_in_size: {image: 1000, video: 2000}
     assert account.webhook is not None and account.webhook.events == ("post.failed",)
 
 
+ONE_ACCOUNT = "accounts: [{keys: [rl_a], profiles: [{name: a}]}]"
+
+
+def test_throttle_settings_default_to_stamping_before_the_answer_in_whole_seconds() -> None:
+    assert demo_config().throttles == ThrottleConfig("answer", 0.0, False)
+    text = f"{ONE_ACCOUNT}\nthrottles: {{stamp: arrival, import_latency: 16, exact_waits: true}}"
+    assert load_config_text(text).throttles == ThrottleConfig("arrival", 16.0, True)
+
+
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [
@@ -144,6 +153,12 @@ stand_in_size: {image: 1000, video: 2000}
         ),
         ("accounts: [{keys: [rl_a], profiles: [{name: a}]}]\nfaults: {'*': {drop: 2}}", "rate"),
         ("[1, 2", "YAML"),
+        (f"{ONE_ACCOUNT}\nthrottles: {{stamp: later}}", "throttles.stamp"),
+        (f"{ONE_ACCOUNT}\nthrottles: {{import_latency: -1}}", "throttles.import_latency"),
+        (f"{ONE_ACCOUNT}\nthrottles: {{import_latency: true}}", "throttles.import_latency"),
+        (f"{ONE_ACCOUNT}\nthrottles: {{exact_waits: 1}}", "throttles.exact_waits"),
+        (f"{ONE_ACCOUNT}\nthrottles: {{stamps: arrival}}", "stamps"),
+        (f"{ONE_ACCOUNT}\nthrottles: [arrival]", "throttles"),
     ],
 )
 def test_config_errors_name_the_place(text: str, complaint: str) -> None:
