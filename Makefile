@@ -28,10 +28,11 @@ lock: $(STAMP) ## re-resolve requirements.lock to the newest versions pyproject.
 test-prereqs: ## make sure the browser test's Chromium is there (apt-get as root)
 	scripts/test-prereqs.sh
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the import layers (lint-imports)
 	$(BIN)/ruff check pipeline tests bench scripts
 	$(BIN)/ruff format --check pipeline tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: $(STAMP) test-prereqs ## the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench.publish import START, WAITING_CAP, make_calendar, sandbox_settings
 from pipeline.api import Status200Client
+from pipeline.apply.publisher import Publisher, PublishOptions
 from pipeline.config import load_config
 from pipeline.ledger import Ledger
-from pipeline.publish.run import Publisher, PublishOptions
-from pipeline.sandbox.testing import running_sandbox
-from pipeline.validation import validate
+from pipeline.validate.check import validate
+from tests.sandbox_handle import running_sandbox
 
 INTERVAL = 0.5
 SCALE = INTERVAL / 20

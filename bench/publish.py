@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,12 +26,14 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/publish.py`
+
 from pipeline.api import ApiSettings, Secret, Status200Client
+from pipeline.apply.publisher import Publisher, PublishOptions
 from pipeline.config import load_config
 from pipeline.ledger import Ledger
-from pipeline.publish.run import Publisher, PublishOptions
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
-from pipeline.validation import validate
+from pipeline.validate.check import validate
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 #: 1,000 posts in one run: the benchmark's account holds more than the API's usual 500 waiting.

@@ -30,13 +30,13 @@ import yaml
 
 from pipeline.calendar import read_text
 from pipeline.calendar.schema import CONTROL
-from pipeline.calendar.times import TimeProblem, resolve_date_format, zone
 from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
 from pipeline.model import PLATFORMS, Diagnostic
 from pipeline.rules.context import PlanSettings
 from pipeline.rules.options import did_you_mean
 from pipeline.rules.table import RulesTable
 from pipeline.textsafe import key_name, shorten
+from pipeline.times import TimeProblem, resolve_date_format, zone
 
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml")
 KEYS = (

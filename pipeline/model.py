@@ -7,6 +7,8 @@ a diagnostic or an entry is never patched after creation, only replaced. Nothing
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -230,3 +232,29 @@ class LedgerPost:
     updated_at: datetime | None = None
     first_sent_at: datetime | None = None  # when the current key was first used (24 h window)
     generation: int = 0
+
+
+# --- identity and fingerprint: what names a post across runs, and what makes it "changed" -----
+
+
+def identity(entry: Entry, platform: str) -> str:
+    if entry.id:
+        return f"{entry.id}/{platform}"
+    at = entry.at_utc.strftime("%Y-%m-%dT%H:%M:%SZ") if entry.at_utc else "?"
+    return f"{entry.accounts.get(platform, '')}/{platform}/{at}"
+
+
+def fingerprint(entry: Entry, platform: str, media_digests: Mapping[str, str]) -> str:
+    """A digest of everything the request for this post depends on."""
+    content = {
+        "account": entry.accounts.get(platform),
+        "platform": platform,
+        "at": entry.at_utc.isoformat() if entry.at_utc else None,
+        "text": entry.caption_for(platform),
+        "title": entry.title,
+        "options": dict(entry.options.get(platform, {})),
+        "media": [media_digests.get(m.key, m.key) for m in entry.media],
+        "clip": [entry.clip.job, entry.clip.index] if entry.clip else None,
+    }
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -12,7 +12,7 @@ from PIL import Image
 from pipeline.config import load_config
 
 if TYPE_CHECKING:
-    from pipeline.validation import ValidationResult
+    from pipeline.validate.check import ValidationResult
 
 #: Tests pretend it is this time, so calendars in December 2026 stay in the future forever.
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def check(
     paths: list[str] | None = None,
 ) -> ValidationResult:
     """Write `files` under `root` (made a git work tree) and validate it."""
-    from pipeline.validation import validate
+    from pipeline.validate.check import validate
 
     (root / ".git").mkdir(parents=True, exist_ok=True)
     if files:

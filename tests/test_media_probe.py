@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pipeline import media_probe
-from pipeline.media_probe import MediaInfo, MediaProbe, sniff
+from pipeline.validate import probe as media_probe
+from pipeline.validate.probe import MediaInfo, MediaProbe, sniff
 
 MEDIA = Path(__file__).resolve().parents[1] / "demo" / "schedules" / "media"
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import media_probe
-from pipeline.media_probe import MediaProbe
+from pipeline.validate import probe as media_probe
+from pipeline.validate.probe import MediaProbe
 from tests.cli.test_publish_cli import NOW, env_for, pipeline, project
 
 MEDIA = Path(__file__).resolve().parents[1] / "demo" / "schedules" / "media"

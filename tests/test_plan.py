@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pipeline.calendar import load_calendars
 from pipeline.calendar.schema import SchemaContext
-from pipeline.model import Entry, LedgerPost
-from pipeline.plan import PlanOptions, identity, make_plan, planned_posts
+from pipeline.model import Entry, LedgerPost, identity
+from pipeline.plan.diff import PlanOptions, make_plan, planned_posts
 from tests.helpers import NOW
 
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.calendar import times
+from pipeline import times
 from pipeline.calendar.raw import RawRecord
 from pipeline.model import (
     PLATFORMS,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.calendar import MissingPath
-from pipeline.calendar.times import year_problem
 from pipeline.config import ConfigError, find_git_root, interval_seconds, load_config
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.model import LedgerPost
-from pipeline.validation import ValidationResult, validate
+from pipeline.times import year_problem
+from pipeline.validate.check import ValidationResult, validate
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

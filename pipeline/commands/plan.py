@@ -15,10 +15,10 @@ from pipeline.commands.common import (
     load,
     read_state,
 )
-from pipeline.planning import build_plan, plan_options
+from pipeline.plan.build import build_plan, plan_options
+from pipeline.plan.saved import make_saved_plan, saved_options, write_saved_plan
 from pipeline.report import render_text
 from pipeline.report.plan import render_plan_json, render_plan_text
-from pipeline.saved_plan import make_saved_plan, saved_options, write_saved_plan
 
 
 def plan_command(args: argparse.Namespace) -> int:

@@ -22,10 +22,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pipeline.api import ApiSettings, ConfigError, MissingKey, Status200Client
-from pipeline.clips.client import ClipClient
-from pipeline.clips.errors import ClipConfigError
-from pipeline.clips.settings import ClipSettings
-from pipeline.clips.types import KEY_VARIABLE
+from pipeline.apply.publisher import Publisher, PublishOptions, RunSummary
+from pipeline.backends.clips.client import ClipClient
+from pipeline.backends.clips.errors import ClipConfigError
+from pipeline.backends.clips.settings import ClipSettings
+from pipeline.backends.clips.types import KEY_VARIABLE
 from pipeline.commands.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
@@ -37,13 +38,8 @@ from pipeline.commands.common import (
     load,
 )
 from pipeline.ledger import Ledger, LedgerLocked
-from pipeline.planning import PlanResult
-from pipeline.publish.run import Publisher, PublishOptions, RunSummary
-from pipeline.report import render_text
-from pipeline.report.console import markup_safe
-from pipeline.report.plan import render_plan_text
-from pipeline.report.summary import render_summary_markdown, render_summary_text
-from pipeline.saved_plan import (
+from pipeline.plan.build import PlanResult
+from pipeline.plan.saved import (
     PLAN_FLAGS,
     PlanFileError,
     SavedPlan,
@@ -51,6 +47,10 @@ from pipeline.saved_plan import (
     check_steps,
     read_saved_plan,
 )
+from pipeline.report import render_text
+from pipeline.report.console import markup_safe
+from pipeline.report.plan import render_plan_text
+from pipeline.report.summary import render_summary_markdown, render_summary_text
 from pipeline.textsafe import printable
 
 

@@ -14,7 +14,7 @@ from pipeline.commands.common import (
     read_state,
 )
 from pipeline.ledger.fileio import write_atomic
-from pipeline.planning import build_plan, plan_options
+from pipeline.plan.build import build_plan, plan_options
 from pipeline.report.html import render_html
 from pipeline.report.html_data import build_report_data
 

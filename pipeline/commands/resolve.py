@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.clips.unknown import resolve_unknown, unknown_clip_posts
+from pipeline.backends.clips.unknown import resolve_unknown, unknown_clip_posts
 from pipeline.commands.common import EXIT_OK, UsageError, existing_ledger
 from pipeline.ledger import Ledger, LedgerLocked
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.api import ApiSettings, ConfigError
+from pipeline.apply.publisher import PublishOptions
 from pipeline.commands.common import UsageError, intervals, ledger_dir, load
-from pipeline.publish.run import PublishOptions
-from pipeline.runjobs import RunnerConfig
-from pipeline.runner import run_runner
-from pipeline.sync import make_publish_sync
+from pipeline.runner.jobs import RunnerConfig
+from pipeline.runner.scheduler import run_runner
+from pipeline.runner.sync import make_publish_sync
 
 
 def run_command(args: argparse.Namespace) -> int:

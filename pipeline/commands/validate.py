@@ -8,10 +8,10 @@ import os
 import sys
 from collections.abc import Callable
 
-from pipeline.clips.client import ClipClient
-from pipeline.clips.errors import ClipConfigError
-from pipeline.clips.rules import online_problems
-from pipeline.clips.settings import ClipSettings
+from pipeline.backends.clips.client import ClipClient
+from pipeline.backends.clips.errors import ClipConfigError
+from pipeline.backends.clips.rules import online_problems
+from pipeline.backends.clips.settings import ClipSettings
 from pipeline.commands.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -22,7 +22,7 @@ from pipeline.commands.common import (
 )
 from pipeline.model import Diagnostic
 from pipeline.report import render_github, render_json, render_markdown, render_text
-from pipeline.validation import ValidationResult
+from pipeline.validate.check import ValidationResult
 
 
 def _online(result: ValidationResult) -> ValidationResult:

@@ -16,14 +16,14 @@ from typing import Any, Final
 
 import pandas as pd
 
-from pipeline.calendar.times import TimeProblem, zone
 from pipeline.ledger.records import LedgerState
 from pipeline.ledger.schema import METRICS
 from pipeline.model import Entry, LedgerPost
-from pipeline.plan import Plan, planned_posts
+from pipeline.plan.diff import Plan, planned_posts
 from pipeline.report.plan import preview
 from pipeline.rules.context import PlanSettings
-from pipeline.validation import ValidationResult
+from pipeline.times import TimeProblem, zone
+from pipeline.validate.check import ValidationResult
 
 POST_COLUMNS: Final = (
     "identity",

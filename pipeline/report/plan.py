@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from pipeline.calendar.times import zone
 from pipeline.model import Entry
-from pipeline.plan import Plan, Step
+from pipeline.plan.diff import Plan, Step
 from pipeline.report.console import paint
 from pipeline.textsafe import printable
+from pipeline.times import zone
 
 SYMBOLS = {
     "create": ("+", "green"),

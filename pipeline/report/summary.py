@@ -11,7 +11,7 @@ from rich.table import Table
 from pipeline.report.console import markup_safe
 
 if TYPE_CHECKING:
-    from pipeline.publish.run import RunSummary
+    from pipeline.apply.publisher import RunSummary
 
 #: Shown in this order; the first six are always shown (the issue's summary table).
 ROWS = (

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.model import Diagnostic, Entry
-from pipeline.rules import forecast, media, schedule, text
+from pipeline.rules import clips, forecast, media, schedule, text
 from pipeline.rules.context import CheckContext, PostView, entry_facts, view
 from pipeline.rules.table import Limits, RulesTable
 
@@ -42,10 +42,7 @@ class Check:
 
 def _clip(entry: Entry, ctx: CheckContext) -> Iterator[Diagnostic]:
     """E5xx/W5xx: a clip post's platforms (tiktok, instagram, youtube), media and captions."""
-    # Imported here: pipeline.clips.rules itself imports this package's codes.
-    from pipeline.clips.rules import check_entry
-
-    return check_entry(entry, ctx)
+    return clips.check_entry(entry, ctx)
 
 
 #: Checks of an entry as a whole (its time, its files; a clip post's platforms and captions).

@@ -31,7 +31,7 @@ _URL_KINDS = {
 
 
 class MediaFacts(Protocol):
-    """What a probe learned of a file (pipeline.media_probe.MediaInfo fits this)."""
+    """What a probe learned of a file (pipeline.validate.probe.MediaInfo fits this)."""
 
     @property
     def exists(self) -> bool: ...

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from pipeline.calendar.times import fold_alternative
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext
+from pipeline.times import fold_alternative
 
 
 def when(entry: Entry, ctx: CheckContext) -> Iterator[Diagnostic]:

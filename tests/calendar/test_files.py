@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fileaccess, media_probe
+from pipeline import fileaccess
 from pipeline.calendar import MAX_YAML_BYTES, discover, load_calendars, read_text
 from pipeline.calendar.schema import SchemaContext
 from pipeline.fileaccess import FileRefused, read_bytes
+from pipeline.validate import probe as media_probe
 
 NOW = "2026-11-28T12:00:00Z"
 GOOD = "posts:\n  - {id: a, at: 2026-12-01 09:00, timezone: UTC, platform: x, account: '@b', text: hi}\n"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.calendar import times
-from pipeline.calendar.times import TimeProblem, parse_when, resolve, zone
+from pipeline import times
+from pipeline.times import TimeProblem, parse_when, resolve, zone
 from tests.helpers import check
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.cli.test_publish_cli import NOW, env_for, pipeline, project
 from tests.publish.conftest import SCALE, START
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 CLIP_POST = """\
   - id: launch-clip

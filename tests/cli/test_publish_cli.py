@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger import Ledger
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.publish.conftest import SCALE, START, calendar
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 NOW = "2026-11-28T12:00:00Z"
 

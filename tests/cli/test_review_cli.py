@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.commands.publish import LineProgress
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.cli.test_publish_cli import NOW, env_for, pipeline, project
 from tests.publish.conftest import SCALE, START, calendar
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 BRACKETS = """\
 defaults: {timezone: UTC, account: '@demo'}

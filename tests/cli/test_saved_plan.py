@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.cli.test_publish_cli import NOW, env_for, pipeline, project
 from tests.helpers import SAMPLE_MEDIA
 from tests.publish.conftest import SCALE, START, calendar
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 STALE = "the plan is stale: run pipeline plan again"
 

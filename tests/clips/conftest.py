@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from pipeline.api.settings import Secret
+from pipeline.backends.clips import ClipClient, ClipSettings
 from pipeline.calendar import load_calendars
 from pipeline.calendar.schema import SchemaContext
-from pipeline.clips import ClipClient, ClipSettings
 from pipeline.model import ClipRef, Entry, SourceRef
 from pipeline.sandbox.clipconfig import DEMO_FAILED_JOB, DEMO_JOB, DEMO_PROCESSING_JOB
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 __all__ = ["DEMO_FAILED_JOB", "DEMO_JOB", "DEMO_PROCESSING_JOB"]
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.clips.captions import CALENDAR, ClipText, over_limits, resolve
+from pipeline.rules.clip_captions import CALENDAR, ClipText, over_limits, resolve
 from tests.clips.conftest import entry
 
 FULL = {

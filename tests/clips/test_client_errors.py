@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pipeline.clips import (
+from pipeline.backends.clips import (
     ClipApiError,
     ClipBadRequest,
     ClipConfigError,

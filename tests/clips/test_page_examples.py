@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import yaml
 
-from pipeline.clips import ClipPostRequest
+from pipeline.backends.clips import ClipPostRequest
 from pipeline.sandbox.clients import client as http_client
-from pipeline.sandbox.testing import running_sandbox
 from tests.clips.conftest import Recorder, client_of, mock_client
+from tests.sandbox_handle import running_sandbox
 
 PAGE = Path(__file__).parent / "data" / "clip-server-social-api.md"
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from pipeline.api.settings import Secret
-from pipeline.clips import ClipClient, ClipJob, ClipSettings
-from pipeline.clips.publish import ClipRecorder, clip_key, request_for, send_clip_post
-from pipeline.clips.run import ClipRunResult, publish_clip_steps
-from pipeline.clips.unknown import is_clip_post, resolve_unknown, unknown_clip_posts
+from pipeline.backends.clips import ClipClient, ClipJob, ClipSettings
+from pipeline.backends.clips.publish import ClipRecorder, clip_key, request_for, send_clip_post
+from pipeline.backends.clips.run import ClipRunResult, publish_clip_steps
+from pipeline.backends.clips.unknown import is_clip_post, resolve_unknown, unknown_clip_posts
 from pipeline.ledger import Ledger
 from pipeline.ledger.views import write_views
 from pipeline.model import Entry
-from pipeline.plan import PlanOptions, make_plan, planned_posts
-from pipeline.sandbox.testing import SandboxHandle
+from pipeline.plan.diff import PlanOptions, make_plan, planned_posts
 from tests.clips.conftest import DEMO_JOB, KEY, START, client_of, entry
+from tests.sandbox_handle import SandboxHandle
 
 POST = "POST /api/social/post"
 BERLIN_9AM = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Europe/Berlin

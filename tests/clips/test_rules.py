@@ -9,12 +9,13 @@ from pathlib import Path
 import yaml
 
 from pipeline.api.settings import Secret
-from pipeline.clips import ClipClient, ClipSettings
-from pipeline.clips.rules import check_entry, online_problems
+from pipeline.backends.clips import ClipClient, ClipSettings
+from pipeline.backends.clips.rules import online_problems
 from pipeline.model import Diagnostic, Entry
+from pipeline.rules.clips import check_entry
 from pipeline.rules.codes import CODES
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.clips.conftest import DEMO_JOB, DEMO_PROCESSING_JOB, client_of, entry, load
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 
 def _found(diagnostics: list[Diagnostic]) -> set[tuple[str, str | None, str | None]]:
@@ -172,8 +173,8 @@ def test_the_pure_checks_load_no_http_client() -> None:
     import sys
 
     code = (
-        "import sys, pipeline.clips.rules, pipeline.clips.captions\n"
-        "print(sorted(m for m in ('httpx', 'pipeline.api', 'pipeline.clips.client') "
+        "import sys, pipeline.backends.clips.rules, pipeline.rules.clip_captions\n"
+        "print(sorted(m for m in ('httpx', 'pipeline.api', 'pipeline.backends.clips.client') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from pipeline.clips import ClipClient, ClipSettings
+from pipeline.backends.clips import ClipClient, ClipSettings
 from tests.clips.conftest import DEMO_JOB
 from tests.sandbox.test_cli import HARNESS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.clips import (
+from pipeline.backends.clips import (
     ClipBadRequest,
     ClipJobNotFound,
     ClipNoAnswer,
@@ -20,7 +20,6 @@ from pipeline.clips import (
 )
 from pipeline.sandbox.clients import client as http_client
 from pipeline.sandbox.config import ConfigError, load_config_text
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.clips.conftest import (
     DEMO_FAILED_JOB,
     DEMO_JOB,
@@ -29,6 +28,7 @@ from tests.clips.conftest import (
     Sleeps,
     client_of,
 )
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 POST = "POST /api/social/post"
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from pipeline.api import ApiSettings, Secret, Status200Client
+from pipeline.apply.publisher import Publisher, PublishOptions, RunSummary
 from pipeline.config import load_config
 from pipeline.ledger import Ledger
-from pipeline.publish.run import Publisher, PublishOptions, RunSummary
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
-from pipeline.validation import validate
+from pipeline.validate.check import validate
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 #: The sandbox's clock and the pipeline's "now" start here; calendars are in December 2026.
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

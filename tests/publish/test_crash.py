@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.ledger import Ledger
-from pipeline.sandbox.testing import running_sandbox
 from tests.publish.conftest import SCALE, START, calendar
+from tests.sandbox_handle import running_sandbox
 
 POSTS = 30
 

@@ -11,10 +11,10 @@ from pipeline.config import load_config
 from pipeline.ledger import Ledger
 from pipeline.ledger.events import PostIntent
 from pipeline.model import PlannedPost
-from pipeline.plan import planned_posts
-from pipeline.planning import media_digests
-from pipeline.publish.keys import post_key
-from pipeline.validation import validate
+from pipeline.plan.build import media_digests
+from pipeline.plan.diff import planned_posts
+from pipeline.plan.keys import post_key
+from pipeline.validate.check import validate
 from tests.publish.conftest import Rig
 from tests.publish.test_publish_sandbox import total_created
 

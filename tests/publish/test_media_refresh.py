@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from pipeline.api import Status200Client
+from pipeline.apply.media import MediaFailed, MediaItem, MediaLane
 from pipeline.ledger import Ledger, MediaRecord
 from pipeline.ledger.events import LedgerEvent, MediaIntent, MediaOutcome
-from pipeline.publish.keys import media_identity, media_key
-from pipeline.publish.media import MediaFailed, MediaItem, MediaLane
+from pipeline.plan.keys import media_identity, media_key
 from tests.publish.conftest import SCALE, Rig
 from tests.publish.test_publish_sandbox import total_created
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.api import ApiSettings, Secret, Status200Client
+from pipeline.apply.lanes import PACING_NAME
+from pipeline.apply.publisher import Publisher, PublishOptions, RunSummary
 from pipeline.config import load_config
 from pipeline.ledger import Ledger
-from pipeline.publish.lanes import PACING_NAME
-from pipeline.publish.run import Publisher, PublishOptions, RunSummary
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
-from pipeline.validation import validate
+from pipeline.validate.check import validate
 from tests.publish.conftest import START
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SCALE = 0.01  # the 20-s throttles become 0.2 s
 INTERVAL = 20 * SCALE

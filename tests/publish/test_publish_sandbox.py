@@ -6,7 +6,7 @@ from typing import Any
 
 from pipeline.ledger import Ledger
 from pipeline.ledger.events import PostIntent
-from pipeline.publish.keys import post_key
+from pipeline.plan.keys import post_key
 from tests.publish.conftest import Rig, calendar
 
 
@@ -206,8 +206,8 @@ accounts:
 
 
 def test_refusals_are_failed_and_only_resent_when_asked(tmp_path) -> None:
-    from pipeline.sandbox.testing import running_sandbox
     from tests.publish.conftest import SCALE, START
+    from tests.sandbox_handle import running_sandbox
 
     with running_sandbox(NO_X_ADDON, time_scale=SCALE, start_at=START) as sandbox:
         rig = Rig(tmp_path, sandbox)
@@ -230,8 +230,8 @@ def test_refusals_are_failed_and_only_resent_when_asked(tmp_path) -> None:
 
 def test_clip_posts_go_through_the_clip_server_once(rig: Rig) -> None:
     """A calendar mixing Status 200 posts and a clip post for three networks."""
-    from pipeline.clips.client import ClipClient
-    from pipeline.clips.settings import ClipSettings
+    from pipeline.backends.clips.client import ClipClient
+    from pipeline.backends.clips.settings import ClipSettings
     from pipeline.sandbox.clipconfig import DEMO_JOB
 
     clip = (
@@ -272,9 +272,9 @@ def test_a_post_whose_time_passes_before_it_is_sent_is_failed_once_and_blocks_no
     from datetime import UTC, datetime, timedelta
 
     from pipeline.api import Status200Client
+    from pipeline.apply.publisher import Publisher, PublishOptions
     from pipeline.config import load_config
-    from pipeline.publish.run import Publisher, PublishOptions
-    from pipeline.validation import validate
+    from pipeline.validate.check import validate
 
     rig.write(
         "defaults: {timezone: UTC, account: '@demo'}\nposts:\n"

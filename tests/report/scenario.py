@@ -15,10 +15,10 @@ from pathlib import Path
 
 from pipeline.ledger import LedgerState, fold
 from pipeline.ledger import events as ev
-from pipeline.plan import Plan, PlanOptions
-from pipeline.planning import build_plan
+from pipeline.plan.build import build_plan
+from pipeline.plan.diff import Plan, PlanOptions
 from pipeline.report.html_data import ReportData, build_report_data
-from pipeline.validation import ValidationResult
+from pipeline.validate.check import ValidationResult
 from tests.helpers import NOW, check
 
 XSS = "<script>window.__pwned = 1</script> & \"quoted\" </script><!-- 'single'"

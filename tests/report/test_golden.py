@@ -26,7 +26,7 @@ from pipeline.config import load_config
 from pipeline.model import Diagnostic, Severity
 from pipeline.report import render_github, render_markdown
 from pipeline.textsafe import printable
-from pipeline.validation import ValidationResult, validate
+from pipeline.validate.check import ValidationResult, validate
 from tests.helpers import REPO
 from tests.report.htmltree import parse
 

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from pipeline.config import ProjectConfig, load_config
 from pipeline.ledger import fold
 from pipeline.model import Diagnostic, Entry, Severity, SourceRef
-from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan
+from pipeline.plan.build import build_plan
+from pipeline.plan.diff import PlanOptions
 from pipeline.report.html import render_html
 from pipeline.report.html_charts import PLOT_H
 from pipeline.report.html_data import build_report_data
 from pipeline.report.plan import preview
 from pipeline.rules.context import PlanSettings
-from pipeline.validation import ValidationResult, validate
+from pipeline.validate.check import ValidationResult, validate
 from tests.helpers import NOW, REPO, check
 from tests.report.htmltree import Node, parse
 from tests.report.scenario import CAP, XSS, Scenario, build

@@ -25,12 +25,12 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.config import load_config
-from pipeline.plan import PlanOptions
-from pipeline.planning import build_plan
+from pipeline.plan.build import build_plan
+from pipeline.plan.diff import PlanOptions
 from pipeline.report.html import render_html
 from pipeline.report.html_data import build_report_data
 from pipeline.report.plan import preview
-from pipeline.validation import validate
+from pipeline.validate.check import validate
 from tests.helpers import NOW, REPO
 from tests.report.scenario import XSS, Scenario, build
 

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.apply.publisher import RunSummary
 from pipeline.cli import main
 from pipeline.ledger import Ledger
 from pipeline.model import Diagnostic, Severity
-from pipeline.publish.run import RunSummary
 from pipeline.report import render_github, render_markdown, render_text
 from pipeline.report.summary import render_summary_text
 from pipeline.rules.codes import make
-from pipeline.runlog import quote
+from pipeline.runner.logs import quote
 from pipeline.textsafe import clip, printable, shorten
 from tests.helpers import write
 from tests.ledger.builders import intent, outcome

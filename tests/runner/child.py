@@ -14,7 +14,7 @@ import sys
 
 from pipeline.api import ApiSettings, Secret
 from pipeline.ledger.events import PostDeferred
-from pipeline.runner import RunnerConfig, SyncContext, SyncJob, run_runner
+from pipeline.runner.scheduler import RunnerConfig, SyncContext, SyncJob, run_runner
 
 
 def make_sync(ctx: SyncContext) -> SyncJob:

@@ -19,9 +19,9 @@ import pytest
 
 from pipeline.api import Accepted, ApiSettings, PublishResult, Secret, Status200Client
 from pipeline.ledger.events import PostIntent, PostOutcome
-from pipeline.runner import make_client
-from pipeline.runtime import GuardedLedger
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
+from pipeline.runner.scheduler import make_client
+from pipeline.runner.shared import GuardedLedger
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SCALE = 0.01  # service durations x 0.01: a read window of 0.6 s, a post throttle of 0.2 s
 SECRET = "whsec_runner_test_Hk38Qz"

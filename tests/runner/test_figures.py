@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.figures import DEFAULT_SCHEDULE, due_since, metrics_of, poll_figures
 from pipeline.ledger.schema import METRICS
+from pipeline.runner.figures import DEFAULT_SCHEDULE, due_since, metrics_of, poll_figures
 from tests.runner.conftest import Env
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)

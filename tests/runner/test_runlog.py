@@ -9,7 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.runlog import FIELDS, KeyValueFormatter, configure_logging
+from pipeline.runner.logs import FIELDS, KeyValueFormatter, configure_logging
 
 KEY = "rl_live_9QmZx+3/kP"
 SECRET = 'whsec_"quoted"\\secret'
@@ -19,7 +19,9 @@ LINE = re.compile(r'^ts=\S+Z level=[A-Z]+ logger=\S+( \w+=(?:[^\s"]+|"(?:[^"\\]|
 def _record(
     message: str, *args: object, exc: BaseException | None = None, **extra: object
 ) -> logging.LogRecord:
-    record = logging.LogRecord("pipeline.runner", logging.WARNING, __file__, 1, message, args, None)
+    record = logging.LogRecord(
+        "pipeline.runner.scheduler", logging.WARNING, __file__, 1, message, args, None
+    )
     if exc is not None:
         record.exc_info = (type(exc), exc, exc.__traceback__)
     record.__dict__.update(extra)
@@ -37,7 +39,7 @@ def test_a_line_carries_the_structured_fields_in_order() -> None:
             outcome="published",
         )
     )
-    assert line.split(" level=")[1].startswith("WARNING logger=pipeline.runner job=track")
+    assert line.split(" level=")[1].startswith("WARNING logger=pipeline.runner.scheduler job=track")
     assert 'entry="launch day" platform=x outcome=published msg="scheduled -> published"' in line
     assert LINE.match(line)
 

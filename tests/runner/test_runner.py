@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from pipeline.ledger import LedgerError
-from pipeline.runjobs import CalendarWatch, calendar_signature
-from pipeline.runner import Runner, RunnerConfig
-from pipeline.runtime import GuardedLedger
+from pipeline.runner.jobs import CalendarWatch, calendar_signature
+from pipeline.runner.scheduler import Runner, RunnerConfig
+from pipeline.runner.shared import GuardedLedger
 from tests.runner.conftest import SECRET, TEXT_NETWORKS, Env, sign, wait_for
 from tests.runner.test_webhooks import event
 

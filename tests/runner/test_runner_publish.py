@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from pipeline.api import ApiSettings, Secret
+from pipeline.apply.publisher import PublishOptions
 from pipeline.ledger import Ledger
-from pipeline.publish.run import PublishOptions
-from pipeline.runjobs import RunnerConfig
-from pipeline.runner import Runner, SyncContext, make_client
-from pipeline.runtime import GuardedLedger
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
-from pipeline.sync import make_publish_sync
+from pipeline.runner.jobs import RunnerConfig
+from pipeline.runner.scheduler import Runner, SyncContext, make_client
+from pipeline.runner.shared import GuardedLedger
+from pipeline.runner.sync import make_publish_sync
 from tests.runner.conftest import wait_for
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SCALE = 0.002  # a 20 s throttle is 0.04 s, the 60-read window 0.12 s
 NETWORKS = ("x", "linkedin", "threads", "facebook")

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.api import ApiSettings, Secret
-from pipeline.runner import RunnerConfig, run_runner
-from pipeline.runtime import GuardedLedger
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
+from pipeline.runner.scheduler import RunnerConfig, run_runner
+from pipeline.runner.shared import GuardedLedger
 from tests.runner.child import make_sync
 from tests.runner.conftest import SCALE, SECRET
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 

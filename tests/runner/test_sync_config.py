@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 from typing import Any, cast
 
-from pipeline.publish.run import PublishOptions
-from pipeline.runner import SyncContext
-from pipeline.sync import make_publish_sync
+from pipeline.apply.publisher import PublishOptions
+from pipeline.runner.scheduler import SyncContext
+from pipeline.runner.sync import make_publish_sync
 from tests.helpers import NOW, write
 
 

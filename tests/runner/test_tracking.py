@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline.api import PostPage
 from pipeline.ledger.events import PostCancelOutcome, PostStatusSeen
 from pipeline.model import POST_STATUSES, LedgerPost
-from pipeline.tracking import Observation, ScanMemo, TrackReport, is_news, track
+from pipeline.runner.tracking import Observation, ScanMemo, TrackReport, is_news, track
 from tests.runner.conftest import TEXT_NETWORKS, Env
 
 HOUR = timedelta(hours=1)

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from pipeline.ledger.events import PostIntent, PostOutcome
-from pipeline.runtime import GuardedLedger
-from pipeline.webhooks import MAX_BODY, WebhookServer, create_webhook_app, read_capped
+from pipeline.runner.shared import GuardedLedger
+from pipeline.runner.webhooks import MAX_BODY, WebhookServer, create_webhook_app, read_capped
 from tests.runner.conftest import SECRET, Env, environment, sign, wait_for
 
 SCHEDULED_ID = "5f0c2a4e-1b7d-4c3e-9a51-0d6f2b8e7c10"
@@ -242,7 +242,7 @@ def test_profile_disconnected_is_recorded_flagged_and_logged(
         reason="token_expired",
         message="Facebook access token has expired.",
     )
-    with caplog.at_level(logging.WARNING, logger="pipeline.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner.webhooks"):
         assert hooks.post(body).json()["result"] == "applied"
     state = hooks.ledger.state()
     assert ("@demo", "facebook") in state.disconnected  # the ledger's own spelling

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from pipeline.sandbox.clients import client as http_client
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.spec import SpecValidator
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "status200-openapi.yaml"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sandbox.testing import SandboxHandle
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle
 
 PROFILE = "5ea519a3-fd69-592b-a23c-7d3138158ee3"  # @demo's id, derived from its names
 

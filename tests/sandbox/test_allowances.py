@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.testing import running_sandbox
 from tests.sandbox.conftest import api
+from tests.sandbox_handle import running_sandbox
 
 PLANS = """
 accounts:

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
 from tests.sandbox.spec import SpecValidator
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 CONNECTIONS = """
 accounts:

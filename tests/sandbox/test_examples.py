@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import (
     EXAMPLES_CONFIG,
     EXAMPLES_KEY,
@@ -24,6 +23,7 @@ from tests.sandbox.conftest import (
     load_spec,
 )
 from tests.sandbox.spec import SpecValidator
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SPEC = load_spec()
 MINTED = {

@@ -12,8 +12,8 @@ import pytest
 
 from pipeline.sandbox.clients import client as http_client
 from pipeline.sandbox.faults import Faults, FaultSpecError
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 POSTS = "POST /api/v2/posts"
 

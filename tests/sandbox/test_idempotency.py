@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.sandbox.idempotency import KeyInvalid, body_hash, normalize_key
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 PRINTABLE = st.text(alphabet=[chr(c) for c in range(0x21, 0x7F)], min_size=1, max_size=200)
 

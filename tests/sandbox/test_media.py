@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from pipeline.sandbox.clock import parse_iso
 from pipeline.sandbox.media import sniff
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api
 from tests.sandbox.media_files import static_server, write_samples
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 EXPECTED = {
     "photo.jpg": "image/jpeg",

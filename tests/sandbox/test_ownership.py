@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.sandbox.testing import running_sandbox
 from tests.sandbox.conftest import api
+from tests.sandbox_handle import running_sandbox
 
 TWO = """
 accounts:

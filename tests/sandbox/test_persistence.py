@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.testing import running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import running_sandbox
 
 
 def test_a_restart_keeps_the_state(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from pipeline.sandbox.clock import parse_iso
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 START = "2026-09-28T10:00:00Z"
 

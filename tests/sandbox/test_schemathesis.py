@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import EXAMPLES_CONFIG, EXAMPLES_KEY, load_spec
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 CHECKS = [
     not_a_server_error,

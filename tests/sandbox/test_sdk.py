@@ -9,8 +9,8 @@ from pathlib import Path
 
 from status200uploads import Status200
 
-from pipeline.sandbox.testing import running_sandbox
 from tests.sandbox.media_files import static_server, write_samples
+from tests.sandbox_handle import running_sandbox
 
 
 def test_the_official_sdk_works_against_the_sandbox(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import math
 import threading
 from datetime import UTC, datetime, timedelta
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 TWO_ACCOUNTS = """
 accounts:

@@ -168,7 +168,7 @@ def test_config_errors_name_the_place(text: str, complaint: str) -> None:
 
 
 def test_keys_and_secrets_stay_out_of_reprs() -> None:
-    from pipeline.sandbox.testing import running_sandbox
+    from tests.sandbox_handle import running_sandbox
 
     config = demo_config()
     with running_sandbox(config) as sandbox:

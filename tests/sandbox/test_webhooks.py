@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 from tests.sandbox.conftest import api, text_post
+from tests.sandbox_handle import SandboxHandle, running_sandbox
 
 SECRET = "whsec_test_secret"
 

@@ -1,0 +1,252 @@
+"""Validate calendars: load, probe each media file once, run the rules, sort the findings.
+
+The one place that wires the pure rules to the file system; `pipeline validate`, `plan` and
+`publish` all start here, so they can never disagree about what is valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pipeline.calendar import build_entries, duplicate_ids, read_calendars
+from pipeline.calendar.raw import RawCalendar, RawRecord
+from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
+from pipeline.config import ProjectConfig
+from pipeline.model import Diagnostic, Entry, LedgerPost, identity
+from pipeline.rules import check_each, forecast
+from pipeline.rules.context import CheckContext, MediaFacts
+from pipeline.rules.forecast import Slot, entry_slots, slot_order
+from pipeline.validate.probe import MediaProbe
+
+#: "Too late" codes that do not apply to posts the service already has.
+_PAST_CODES = frozenset({"E403", "E404"})
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    entries: list[Entry]
+    diagnostics: list[Diagnostic]
+    files: list[str]
+    config: ProjectConfig
+    now: datetime
+    media: dict[str, MediaFacts] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    entry_count: int | None = None  # set when `entries` was not kept (see `validate`)
+    post_count: int | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def invalid_entries(self) -> set[tuple[str, int]]:
+        """(file, line) of entries with an error; publish skips or refuses these."""
+        return {(d.file, d.line) for d in self.errors}
+
+    def summary(self) -> dict[str, Any]:
+        codes = Counter(d.code for d in self.diagnostics)
+        return {
+            "files": len(self.files),
+            "entries": self.entry_count if self.entry_count is not None else len(self.entries),
+            "posts": self.post_count
+            if self.post_count is not None
+            else sum(len(e.platforms) for e in self.entries),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "by_code": dict(sorted(codes.items())),
+            "notes": list(self.notes),
+        }
+
+
+#: Below this many entries a second process costs more than it saves.
+PARALLEL_MIN_ENTRIES = 20_000
+
+Item = tuple[RawCalendar, Defaults, RawRecord]
+
+
+@dataclass(slots=True)
+class _Part:
+    """Checking one slice of the records, in plain values (it may come back from a child)."""
+
+    build: list[Diagnostic] = field(default_factory=list)  # from reading the fields
+    checks: list[Diagnostic] = field(default_factory=list)  # from the rules
+    keys: list[tuple[str | None, str, int, int]] = field(default_factory=list)  # id, file, line, n
+    slots: list[Slot] = field(default_factory=list)  # future posts, for the forecasts
+    sent: set[tuple[str, int]] = field(default_factory=set)  # entries the service already has
+
+
+def _check_part(
+    items: Sequence[Item],
+    project_root: str,
+    ctx: CheckContext,
+    recorded: Mapping[str, LedgerPost] | None,
+) -> tuple[list[Entry], _Part]:
+    entries, build = build_entries(items, project_root)
+    part = _Part(build=build, checks=check_each(entries, ctx))
+    for e in entries:
+        part.keys.append((e.id, e.source.file, e.source.line, len(e.platforms)))
+        part.slots.extend(entry_slots(e, ctx.now))
+        if recorded and _already_sent(e, recorded):
+            part.sent.add((e.source.file, e.source.line))
+    return entries, part
+
+
+_FORKED: tuple[Sequence[Item], str, CheckContext, Mapping[str, LedgerPost] | None] | None = None
+
+
+def _check_forked_half() -> _Part:
+    assert _FORKED is not None  # set by the parent just before the fork
+    items, root, ctx, recorded = _FORKED
+    return _check_part(items[len(items) // 2 :], root, ctx, recorded)[1]
+
+
+def _check_in_two_processes(
+    items: Sequence[Item], root: str, ctx: CheckContext, recorded: Mapping[str, LedgerPost] | None
+) -> list[_Part]:
+    """The first half here, the second in a forked child that inherits the records and sends
+    back only plain values; the entries themselves are not kept (see `keep_entries`)."""
+    global _FORKED
+    _FORKED = (items, root, ctx, recorded)
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            theirs = pool.apply_async(_check_forked_half)
+            mine = _check_part(items[: len(items) // 2], root, ctx, recorded)[1]
+            return [mine, theirs.get()]
+    finally:
+        _FORKED = None
+
+
+def _probe_records(items: Sequence[Item], root: str, probe: MediaProbe) -> dict[str, MediaFacts]:
+    """Each distinct local file the records name, inspected once, before the slices split."""
+    facts: dict[str, MediaFacts] = {}
+    for calendar, _, record in items:
+        raw = record.fields.get("media")
+        if raw is None or isinstance(raw, dict | bool):
+            continue
+        try:
+            refs, _ = media_refs(
+                tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
+            )
+        except TypeError:
+            continue
+        for ref in refs:
+            if ref.kind == "file" and ref.path and ref.key not in facts:
+                facts[ref.key] = probe.probe(ref.path)
+    return facts
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Loading builds hundreds of thousands of small objects and no reference cycles; the
+    cyclic collector's passes over them cost about a fifth of the time, for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _already_sent(entry: Entry, recorded: Mapping[str, LedgerPost]) -> bool:
+    """Every platform of this entry went to the service (a past time is then history, not an
+    error: calendars keep their published posts)."""
+    for platform in entry.platforms:
+        rec = recorded.get(identity(entry, platform))
+        if rec is None or rec.status == "deferred":
+            return False
+    return True
+
+
+def validate(
+    paths: Sequence[str],
+    config: ProjectConfig,
+    now: datetime,
+    probe: MediaProbe | None = None,
+    recorded: Mapping[str, LedgerPost] | None = None,
+    *,
+    workers: int = 1,
+    keep_entries: bool = True,
+) -> ValidationResult:
+    """`recorded`: the ledger's posts, when there is one; entries already sent may be past.
+
+    `workers` > 1 with `keep_entries=False` (`pipeline validate`, which only reports) checks a
+    big calendar in two processes: the result then has the diagnostics and the counts but no
+    entries. Forking is only for a process with no other threads, never inside the runner."""
+    ctx = SchemaContext(
+        project_root=config.root,
+        timezone=config.timezone,
+        date_format=config.date_format,
+        defaults=config.defaults,
+        config_file=os.path.relpath(config.path) if config.path else "pipeline.yaml",
+    )
+    probe = probe or MediaProbe()
+    with gc_paused():
+        read = read_calendars(paths, ctx)
+        items = read.records()
+        lean = (
+            not keep_entries
+            and workers > 1
+            and len(items) >= PARALLEL_MIN_ENTRIES
+            and sys.platform == "linux"
+        )
+        media = _probe_records(items, config.root, probe)
+        check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
+        entries: list[Entry] = []
+        if lean:
+            parts = _check_in_two_processes(items, config.root, check_ctx, recorded)
+        else:
+            entries, part = _check_part(items, config.root, check_ctx, recorded)
+            parts = [part]
+        keys = [k for p in parts for k in p.keys]
+        duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys)
+        dropped = {(d.file, d.line) for d in duplicates}
+        sent = set().union(*(p.sent for p in parts))
+        planned = sorted(
+            (s for p in parts for s in p.slots if (s[1], s[2]) not in dropped), key=slot_order
+        )
+        diagnostics = [
+            *config.diagnostics,
+            *read.diagnostics,
+            *(d for p in parts for d in p.build),
+            *duplicates,
+            *(d for p in parts for d in p.checks if (d.file, d.line) not in dropped),
+            *forecast.allowance(planned, check_ctx),
+            *forecast.waiting_cap(planned, check_ctx),
+        ]
+    if sent:
+        diagnostics = [
+            d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)
+        ]
+    diagnostics.sort(key=Diagnostic.sort_key)
+    notes = []
+    if config.plan is None:
+        notes.append(
+            "plan allowance not checked: no plan: in pipeline.yaml "
+            "(e.g. plan: {tier: beginner, daily: 20})"
+        )
+    kept = [e for e in entries if (e.source.file, e.source.line) not in dropped]
+    counted = [k for k in keys if (k[1], k[2]) not in dropped]
+    return ValidationResult(
+        kept,
+        diagnostics,
+        read.files,
+        config,
+        now,
+        media,
+        tuple(notes),
+        entry_count=len(counted),
+        post_count=sum(k[3] for k in counted),
+    )
