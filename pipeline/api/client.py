@@ -15,7 +15,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from pipeline.api.read_types import AccountList, ListedItem, PostingOptions, Pos
 from pipeline.api.sending import Call, Sender
 from pipeline.api.settings import ApiSettings
 from pipeline.api.types import CancelResult, CreateResult, MediaImport, MediaStatus, create_result
+from pipeline.httpbase import PooledClient
 
 USER_AGENT = "content-calendar-pipeline/0.1 (+httpx)"
 _KEY_SHAPE = re.compile(r"^[\x20-\x7E]{1,255}$")  # the API's Idempotency-Key pattern
@@ -56,7 +56,7 @@ def _commas(value: str | Sequence[str] | None) -> str | None:
     return ",".join(value)
 
 
-class Status200Client:
+class Status200Client(PooledClient):
     """One httpx.Client to the API; a context manager. Thread-safe (httpx.Client is)."""
 
     def __init__(
@@ -93,20 +93,6 @@ class Status200Client:
 
     def __repr__(self) -> str:
         return f"Status200Client(base_url={self.settings.base_url!r})"
-
-    def __enter__(self) -> Status200Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # --- calls -----------------------------------------------------------------------------------
 

@@ -36,19 +36,10 @@ from pipeline.api.errors import (
 from pipeline.api.limiter import ReadLimiter
 from pipeline.api.observer import AttemptObserver
 from pipeline.api.settings import ApiSettings
+from pipeline.httpbase import NEVER_SENT
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-
-#: httpx errors raised before any byte of the request could reach the service.
-_NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-    httpx.ProxyError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +182,7 @@ class Sender:
         try:
             response = self._http.send(request)
         except httpx.RequestError as exc:
-            reached = not isinstance(exc, _NEVER_SENT)
+            reached = not isinstance(exc, NEVER_SENT)
             what = "answer lost" if reached else "not sent"
             detail = f"{type(exc).__name__}: {exc}"
             failure = TransportFailure(

@@ -181,6 +181,25 @@ def test_a_refused_connection_is_resent_then_reported_unreachable() -> None:
     assert not caught.value.may_have_reached and "CLIP_SERVER_URL" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "never_sent",
+    [httpx.ConnectError("refused"), httpx.LocalProtocolError("bad header"), httpx.ProxyError("no")],
+)
+def test_both_clients_share_one_list_of_failures_that_prove_nothing_was_sent(
+    never_sent: Exception,
+) -> None:
+    """A post that never left may be resent: the clip client and the Status 200 client decide
+    this from the same list (they had drifted: LocalProtocolError made a clip post unknown)."""
+    from pipeline.api import sending
+    from pipeline.backends.clips import client as clips_client
+
+    assert sending.NEVER_SENT is clips_client.NEVER_SENT
+    recorder = Recorder([never_sent, ACCEPTED])
+    with mock_client(recorder, Sleeps(), attempts=3) as client:
+        accepted = client.post(REQUEST)
+    assert len(recorder.requests) == 2 and accepted is not None
+
+
 def test_reads_are_resent_after_any_transport_failure() -> None:
     status = httpx.Response(200, json={"status": "completed", "result": {"clips": [{}]}})
     recorder = Recorder([httpx.ReadTimeout("slow"), detail(502, "Bad Gateway"), status])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -34,18 +33,11 @@ from pipeline.backends.clips.errors import (
 )
 from pipeline.backends.clips.settings import ClipSettings
 from pipeline.backends.clips.types import ClipJob, ClipPostAccepted, ClipPostRequest, Profiles
+from pipeline.httpbase import NEVER_SENT, PooledClient
 
 USER_AGENT = "content-calendar-pipeline/0.1 (+httpx; clips)"
 MAX_WAIT = 60.0  # seconds: the longest Retry-After honoured within one call
 T = TypeVar("T")
-
-# Errors raised before a single byte of the request could leave.
-_NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-)
 
 
 class PostObserver(Protocol):
@@ -66,7 +58,7 @@ def _transient(exc: BaseException, *, write: bool) -> bool:
     return isinstance(exc, ClipTransportError) and not write
 
 
-class ClipClient:
+class ClipClient(PooledClient):
     """One httpx.Client to the clip server; a context manager."""
 
     def __init__(
@@ -89,20 +81,6 @@ class ClipClient:
 
     def __repr__(self) -> str:
         return f"ClipClient(base_url={self.settings.base_url!r})"
-
-    def __enter__(self) -> ClipClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # --- the three calls -------------------------------------------------------------------------
 
@@ -200,7 +178,7 @@ class ClipClient:
     ) -> httpx.Response:
         try:
             response = self._http.request(method, path, headers=headers, json=json)
-        except _NEVER_SENT as exc:
+        except NEVER_SENT as exc:
             raise ClipServerUnreachable(
                 f"{what}: the clip server at {self.settings.base_url} could not be reached "
                 f"({type(exc).__name__}); nothing was sent. Is it running? (CLIP_SERVER_URL)"
