@@ -192,8 +192,10 @@ def test_both_clients_share_one_list_of_failures_that_prove_nothing_was_sent(
     this from the same list (they had drifted: LocalProtocolError made a clip post unknown)."""
     from pipeline.api import sending
     from pipeline.backends.clips import client as clips_client
+    from pipeline.httpbase import NEVER_SENT
 
-    assert sending.NEVER_SENT is clips_client.NEVER_SENT
+    assert vars(sending)["NEVER_SENT"] is vars(clips_client)["NEVER_SENT"] is NEVER_SENT
+    assert isinstance(never_sent, NEVER_SENT)
     recorder = Recorder([never_sent, ACCEPTED])
     with mock_client(recorder, Sleeps(), attempts=3) as client:
         accepted = client.post(REQUEST)
