@@ -1,5 +1,3 @@
-"""Apply: carry a Plan out against the backends, every attempt recorded in the ledger.
-
-`publisher` runs one pass in the plan's order (preflight, reconcile, cancels, deferrals, sends);
-`lanes` paces one lane per network from when the service counts; `media` imports each file once.
+"""Apply: carry a Plan out. `publisher` runs one pass: it records the run, hands each backend the
+steps that are its own (holding back those of a backend without its key), and writes the views.
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.api import RateLimited
-from pipeline.apply.lanes import (
+from pipeline.backends.lanes import (
     MARGIN_SECONDS,
     PACING_NAME,
     LaneMemory,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pipeline.api import Status200Client
-from pipeline.apply.media import MediaFailed, MediaItem, MediaLane
+from pipeline.backends.status200.media import MediaFailed, MediaItem, MediaLane
 from pipeline.ledger import Ledger, MediaRecord
 from pipeline.ledger.events import LedgerEvent, MediaIntent, MediaOutcome
 from pipeline.plan.keys import media_identity, media_key

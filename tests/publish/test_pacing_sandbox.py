@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.api import ApiSettings, Secret, Status200Client
-from pipeline.apply.lanes import PACING_NAME
 from pipeline.apply.publisher import Publisher, PublishOptions, RunSummary
+from pipeline.backends.lanes import PACING_NAME
 from pipeline.config import load_config
 from pipeline.ledger import Ledger
 from pipeline.validate.check import validate

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pipeline.api import ApiError, MediaImport, Status200Client, Status200Error
-from pipeline.apply.lanes import PacedObserver, Pacer, Ticket
+from pipeline.backends.lanes import PacedObserver, Pacer, Ticket
 from pipeline.backends.record import MediaRecorder
 from pipeline.ledger import Ledger, MediaRecord
 from pipeline.ledger.events import MediaOutcome
