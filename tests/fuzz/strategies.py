@@ -813,11 +813,3 @@ ODD_FILES: list[tuple[str, dict[str, bytes | None], dict[str, str]]] = [
     ("cal.yaml", {"cal.yaml": _GOOD_CALENDAR}, {"pipeline.yaml": "->/dev/zero"}),
     ("cal.yaml", {"cal.yaml": _GOOD_CALENDAR}, {"pipeline.yaml": "fifo"}),
 ]
-
-
-@st.composite
-def odd_files(draw: st.DrawFn) -> Project:
-    """A project where one file is a FIFO, a symlink to /dev/zero or out of the project, a
-    folder 1,100 levels deep or a slow MP4."""
-    calendar, files, special = draw(st.sampled_from(ODD_FILES))
-    return Project(files=dict(files), calendar=calendar, special=dict(special))
