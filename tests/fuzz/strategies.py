@@ -715,8 +715,13 @@ NOW_VALUES = st.sampled_from(
 
 # --- whole projects -------------------------------------------------------------------------------
 
+#: Two posts in one lane (x, @acme): the plan's throttle forecast has something to multiply.
 _GOOD_CALENDAR = (
-    "posts:\n  - {" + ", ".join(f"{k}: {v}" for k, v in GOOD_POST.items()) + "}\n"
+    "posts:\n  - {"
+    + ", ".join(f"{k}: {v}" for k, v in GOOD_POST.items())
+    + "}\n  - {"
+    + ", ".join(f"{k}: {'b' if k == 'id' else v}" for k, v in GOOD_POST.items())
+    + "}\n"
 ).encode()
 
 
