@@ -439,8 +439,10 @@ def csv_calendar(draw: st.DrawFn) -> bytes:
 CONFIG_VALUES: dict[str, st.SearchStrategy[str]] = {
     "timezone": st.one_of(YAML_ZONES.map(_quoted), st.just("[America/New_York]"), yaml_scalar()),
     "date_format": st.one_of(
-        st.sampled_from(["us", "eu", "iso", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y-%Y", "%m%m", "%"]),
-        st.sampled_from(["%d/%d/%Y", "%Q", "%Y-%m-%d %H:%M:%S%z"]).map(_quoted),
+        st.sampled_from(["us", "eu", "iso"]),
+        st.sampled_from(
+            ["%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y-%Y", "%m%m", "%", "%d/%d/%Y", "%Q", "%H:%M%z"]
+        ).map(_quoted),
         yaml_scalar(),
     ),
     "media_base_url": st.one_of(
@@ -724,6 +726,11 @@ _GOOD_CALENDAR = (
     + "}\n"
 ).encode()
 
+_GOOD_CSV = (
+    b"id,date,time,timezone,platforms,account,text\n"
+    b"a,12/01/2026,09:00,UTC,x,@acme,hello\nb,12/01/2026,09:00,UTC,x,@acme,hello\n"
+)
+
 
 @st.composite
 def project(
@@ -738,8 +745,11 @@ def project(
         files[name] = draw(yaml_calendar())
     elif calendar == "csv":
         files[name] = draw(csv_calendar())
-    else:
+    elif draw(st.booleans()):
         files[name] = _GOOD_CALENDAR
+    else:  # dates as a spreadsheet writes them: what pipeline.yaml's date_format reads
+        name = "cal.csv"
+        files[name] = _GOOD_CSV
     if config:
         files["pipeline.yaml"] = draw(pipeline_config())
     if events:
