@@ -37,7 +37,6 @@ for _module, _ in COMMANDS.values():
 WALL_S = 10.0
 MEMORY = 1 << 30  # 1 GiB
 CRASHED = 99  # the child's exit code when an exception escaped main()
-NOW = "2026-11-28T12:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -108,11 +107,11 @@ def write_project(root: Path, project: Project) -> None:
 
 def commands(project: Project) -> list[list[str]]:
     """validate, plan, report (into the project) and status, as a user would type them."""
-    cal = project.calendar
+    cal, now = project.calendar, project.now
     return [
-        ["validate", cal, "--now", NOW],
-        ["plan", cal, "--now", NOW],
-        ["report", cal, "--now", NOW, "--output", "report.html"],
+        ["validate", cal, "--now", now],
+        ["plan", cal, "--now", now],
+        ["report", cal, "--now", now, "--output", "report.html"],
         ["status", "--ledger", "ledger"],
     ]
 
