@@ -11,10 +11,32 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
 
 #: The networks the Status 200 Uploads API takes (OpenAPI 2026-09-28, `Platform`).
+#: The API publishes a post due within this many seconds at once instead of scheduling it.
+SCHEDULE_NOW_WITHIN_S: Final = 60
+#: A post whose time passed longer ago than this before it could be sent is missed, not sent late.
+LATE_GRACE: Final = timedelta(minutes=15)
+
+
+def is_missed(scheduled_for: datetime, now: datetime, grace: timedelta = LATE_GRACE) -> bool:
+    """Whether a post not yet sent has missed its time for good (both backends, tracking)."""
+    return now > scheduled_for + grace
+
+
+def next_generation(action: str, recorded: LedgerPost | None) -> int:
+    """The generation a create or replace step sends under, so its Idempotency-Key is fresh
+    exactly when it must be: a replaced post, and one that failed, start a new one (cancelled and
+    proven-absent posts already start it in the ledger)."""
+    if recorded is None:
+        return 0
+    if action == "replace":
+        return recorded.generation + 1
+    return recorded.generation + (recorded.status == "failed")
+
+
 PLATFORMS: tuple[str, ...] = (
     "tiktok",
     "instagram",

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pipeline.ledger import Ledger, LedgerState
+from pipeline.model import LATE_GRACE, SCHEDULE_NOW_WITHIN_S
 from pipeline.plan.diff import Plan, Step
 from pipeline.validate.check import ValidationResult
 
@@ -47,9 +48,9 @@ class PublishOptions:
     media_interval: float = 20.0
     media_base_url: str | None = None
     media_root: str | None = None  # local paths are relative to this in media_base_url
-    late_grace: timedelta = timedelta(minutes=15)
+    late_grace: timedelta = LATE_GRACE
     waiting_cap: int = 500  # the API's limit of waiting scheduled posts per account
-    schedule_now_within: timedelta = timedelta(seconds=60)
+    schedule_now_within: timedelta = timedelta(seconds=SCHEDULE_NOW_WITHIN_S)
     command: str = "publish"
     saved_plan: str | None = None  # the id of the saved plan being applied (`publish --plan`)
 

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pipeline.model import Entry, LedgerPost, PlannedPost, fingerprint, identity
+from pipeline.model import (
+    SCHEDULE_NOW_WITHIN_S,
+    Entry,
+    LedgerPost,
+    PlannedPost,
+    fingerprint,
+    identity,
+)
 
 Action = Literal[
     "create", "replace", "cancel", "unchanged", "reconcile", "defer", "locked", "orphan", "failed"
@@ -101,7 +108,7 @@ class PlanOptions:
     waiting_cap: int = 500
     prune: bool = False
     retry_failed: bool = False
-    schedule_now_within_s: int = 60
+    schedule_now_within_s: int = SCHEDULE_NOW_WITHIN_S
     imported_media: frozenset[str] = frozenset()  # media keys with a live file_id in the ledger
     #: Identities whose cancel went out with no recorded answer (`PostDetail.pending_cancel`):
     #: the service may no longer hold them, whatever the ledger's status says.

@@ -30,6 +30,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.ledger.fileio import write_atomic
+from pipeline.model import next_generation
 from pipeline.plan.build import PlanResult
 from pipeline.plan.diff import Plan, Step
 from pipeline.plan.keys import post_key
@@ -121,11 +122,7 @@ def _key(step: Step) -> str | None:
     post, rec = step.post, step.recorded
     if post is None or step.action not in ("create", "replace"):
         return None
-    if step.action == "replace":
-        generation = rec.generation + 1 if rec is not None else 0
-    else:
-        generation = 0 if rec is None else rec.generation + (rec.status == "failed")
-    return post_key(post.identity, post.fingerprint, generation)
+    return post_key(post.identity, post.fingerprint, next_generation(step.action, rec))
 
 
 def make_saved_plan(

@@ -39,7 +39,7 @@ from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.events import PostStatusSeen
 from pipeline.ledger.records import DONE_STATUSES, WAITING_STATUSES
 from pipeline.ledger.views import write_views
-from pipeline.model import LedgerPost
+from pipeline.model import LATE_GRACE, LedgerPost
 from pipeline.runner.shared import StopRequested, write_guard
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ TRACKED_STATUSES: Final = frozenset({"scheduled", "queued", "processing", "unkno
 SLACK: Final = timedelta(minutes=10)
 #: A queued post goes out on the next UTC day: its lateness is counted from a day later.
 QUEUED_DELAY: Final = timedelta(days=1)
-DEFAULT_LATE_GRACE: Final = timedelta(minutes=15)
+DEFAULT_LATE_GRACE: Final = LATE_GRACE
 DEFAULT_MAX_READS: Final = 20
 DEFAULT_MAX_LOOKUPS: Final = 5
 #: How often a post that is overdue at the service itself is looked up again.

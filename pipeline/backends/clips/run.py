@@ -26,7 +26,7 @@ from pipeline.backends.clips.publish import group_clip_posts, send_clip_post
 from pipeline.backends.clips.unknown import UnknownClipPost, unknown_clip_posts
 from pipeline.backends.record import Outcome, deferred, missed
 from pipeline.ledger import Ledger
-from pipeline.model import PlannedPost
+from pipeline.model import LATE_GRACE, PlannedPost, is_missed, next_generation
 from pipeline.plan.diff import Step
 
 
@@ -55,7 +55,7 @@ def publish_clip_steps(
     steps: Sequence[Step],
     now: datetime,
     *,
-    late_grace: timedelta = timedelta(minutes=15),
+    late_grace: timedelta = LATE_GRACE,
 ) -> ClipRunResult:
     """Carry out the clip steps of a plan. The caller holds the ledger lock."""
     result = ClipRunResult()
@@ -68,7 +68,7 @@ def publish_clip_steps(
                 result.counts["unknown"] += 1
                 result.failures.append(unknown.message())
     posts = [s.post for s in creates if s.post is not None]
-    late = [p for p in posts if now > p.scheduled_for + late_grace]
+    late = [p for p in posts if is_missed(p.scheduled_for, now, late_grace)]
     for post in late:
         ledger.append_many(missed(run_id, post))
         line = f"{post.identity}: missed its time ({post.scheduled_for:%Y-%m-%d %H:%M} UTC)"
@@ -90,9 +90,7 @@ def publish_clip_steps(
         generations, firsts = {}, {}
         for post in group:
             rec = by_identity[post.identity].recorded
-            generations[post.identity] = (
-                0 if rec is None else rec.generation + (rec.status == "failed")
-            )
+            generations[post.identity] = next_generation("create", rec)
             same = rec is not None and rec.status == "deferred"
             firsts[post.identity] = rec.attempts + 1 if same and rec is not None else 1
         clip = group[0].entry.clip

@@ -26,7 +26,7 @@ from pipeline.backends.status200.preflight import Preflight, run_preflight
 from pipeline.backends.status200.reconcile import Verdict, key_still_remembered, reconcile
 from pipeline.ledger import LedgerState
 from pipeline.ledger.events import PostCancelIntent, PostCancelOutcome, PostReconciled
-from pipeline.model import LedgerPost, PlannedPost
+from pipeline.model import LedgerPost, PlannedPost, is_missed, next_generation
 from pipeline.plan.diff import Plan, Step
 from pipeline.plan.keys import media_identity, post_key
 
@@ -132,8 +132,7 @@ class Status200Backend:
                 rec = step.recorded
                 # Cancelled and proven-absent posts already start a new generation in the
                 # ledger; a failed one needs a fresh key too (the old one holds the refusal).
-                generation = 0 if rec is None else rec.generation + (rec.status == "failed")
-                sends.append(Send(step.post, generation))
+                sends.append(Send(step.post, next_generation("create", rec)))
         self._defer(plan, state)
         self._send_all(sends)
         self._settle_unknowns()
@@ -264,7 +263,7 @@ class Status200Backend:
             if rec is None or post is None or post.identity in self._preflight.blocked:
                 continue
             if self._cancel(rec, "replace"):
-                sends.append(Send(post, rec.generation + 1, replaces=True))
+                sends.append(Send(post, next_generation("replace", rec), replaces=True))
         return sends
 
     def _defer(self, plan: Plan, state: LedgerState) -> None:
@@ -391,7 +390,7 @@ class Status200Backend:
             return False
         now = self.ctx.clock()
         if now >= post.scheduled_for - self.ctx.opts.schedule_now_within:
-            if now > post.scheduled_for + self.ctx.opts.late_grace:
+            if is_missed(post.scheduled_for, now, self.ctx.opts.late_grace):
                 self.ctx.ledger.append_many(missed(self.ctx.run_id, post))
                 self.ctx.count(
                     "failed",
