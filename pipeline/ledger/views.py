@@ -7,7 +7,7 @@ in spreadsheets, so every text cell is neutralised against formula injection (se
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -122,9 +122,11 @@ def results_frame(state: LedgerState) -> pd.DataFrame:
     return _frame(rows, RESULTS_COLUMNS + RESULTS_EXTRA)
 
 
-def engagement_frame(state: LedgerState) -> pd.DataFrame:
-    """Every figures reading, by post then time; an empty metric cell means "not reported"."""
-    rows = []
+def engagement_rows(
+    state: LedgerState, when: Callable[[datetime], Any]
+) -> Iterator[dict[str, Any]]:
+    """Every figures reading as a row, by post then time, its time shown by `when` (text in the
+    CSV view, a datetime in the report); a metric the network did not report stays None."""
     for identity in sorted(state.figures):
         post = state.posts.get(identity)
         for reading in sorted(state.figures[identity], key=lambda r: r.polled_at):
@@ -133,11 +135,15 @@ def engagement_frame(state: LedgerState) -> pd.DataFrame:
                 "platform": post.platform if post else None,
                 "account": post.account if post else None,
                 "post_id": reading.post_id,
-                "polled_at": _utc(reading.polled_at),
+                "polled_at": when(reading.polled_at),
             }
             row.update({name: reading.metrics.get(name) for name in METRICS})
-            rows.append(row)
-    return _frame(rows, ENGAGEMENT_COLUMNS)
+            yield row
+
+
+def engagement_frame(state: LedgerState) -> pd.DataFrame:
+    """Every figures reading, by post then time; an empty metric cell means "not reported"."""
+    return _frame(list(engagement_rows(state, _utc)), ENGAGEMENT_COLUMNS)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.ledger.records import LedgerState
 from pipeline.ledger.schema import METRICS
+from pipeline.ledger.views import engagement_rows
 from pipeline.model import Entry, LedgerPost
 from pipeline.plan.diff import Plan, planned_posts
 from pipeline.report.plan import preview
@@ -188,20 +189,7 @@ def daily_frame(posts: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
 def figures_frame(state: LedgerState | None) -> pd.DataFrame:
     """Every figures reading. Object dtype keeps None as None (not reported), never NaN or 0."""
-    rows: list[dict[str, Any]] = []
-    if state is not None:
-        for identity in sorted(state.figures):
-            post = state.posts.get(identity)
-            for reading in sorted(state.figures[identity], key=lambda r: r.polled_at):
-                row: dict[str, Any] = {
-                    "identity": identity,
-                    "platform": post.platform if post else None,
-                    "account": post.account if post else None,
-                    "post_id": reading.post_id,
-                    "polled_at": reading.polled_at.astimezone(UTC),
-                }
-                row.update({name: reading.metrics.get(name) for name in METRICS})
-                rows.append(row)
+    rows = list(engagement_rows(state, lambda t: t.astimezone(UTC))) if state else []
     return pd.DataFrame(rows, columns=list(FIGURES_COLUMNS), dtype=object)
 
 
