@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.commands.common import EXIT_PROBLEMS, EXIT_USAGE, UsageError
+from pipeline.commands.exits import EXIT_PROBLEMS, EXIT_USAGE, UsageError
 from pipeline.sandbox import cli as sandbox_cli
 
 FORMATS = ("text", "json", "markdown", "github")

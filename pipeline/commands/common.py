@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.calendar import MissingPath
+from pipeline.commands.exits import EXIT_OK as EXIT_OK
+from pipeline.commands.exits import EXIT_PROBLEMS as EXIT_PROBLEMS
+from pipeline.commands.exits import EXIT_USAGE as EXIT_USAGE
+from pipeline.commands.exits import UsageError as UsageError
 from pipeline.config import ConfigError, find_git_root, interval_seconds, load_config
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.model import LedgerPost
 from pipeline.times import year_problem
 from pipeline.validate.check import ValidationResult, validate
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line input or configuration: printed as one line, exit code 2."""
 
 
 def parse_now(text: str | None) -> datetime:

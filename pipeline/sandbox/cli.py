@@ -9,8 +9,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from pipeline.sandbox.throttles import MEDIA_SECONDS, POST_SECONDS, READ_WINDOW_SECONDS
-
 if TYPE_CHECKING:
     from pipeline.sandbox.config import SandboxConfig
 
@@ -98,6 +96,9 @@ def _exports(
 ) -> list[str]:
     """The lines that point the pipeline at this sandbox, with the intervals it should pace to,
     and at the clip server it serves too."""
+    # Here, not at the top: the parser is built for every command, the server's modules are not.
+    from pipeline.sandbox.throttles import MEDIA_SECONDS, POST_SECONDS, READ_WINDOW_SECONDS
+
     lines = [
         f"export STATUS200_BASE_URL={url}/api/v2",
         f"export STATUS200_API_KEY={api_key}",
