@@ -114,7 +114,7 @@ def find_config(start: str) -> str | None:
     while True:
         for name in CONFIG_NAMES:
             candidate = os.path.join(current, name)
-            if os.path.isfile(candidate):
+            if os.path.lexists(candidate):  # a FIFO or device here is refused when read
                 return candidate
         parent = os.path.dirname(current)
         if current == top or parent == current:

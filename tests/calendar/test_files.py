@@ -284,3 +284,23 @@ def test_a_binary_file_is_still_called_binary(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 4)
     _, problem = read_text(str(path), "cal.yaml")
     assert problem is not None and problem.message == "this is a binary file, not a text calendar"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_a_pipeline_yaml_that_is_no_regular_file_is_a_config_error_not_ignored(
+    project: Path, kind: str
+) -> None:
+    """Found by the fuzz tests: such a pipeline.yaml was skipped, and the defaults used silently."""
+    config = project / "pipeline.yaml"
+    if kind == "fifo":
+        os.mkfifo(config)
+    elif kind == "folder":
+        config.mkdir()
+    else:
+        inside = project / "zero"
+        inside.symlink_to("/dev/zero")
+        config.symlink_to(inside)
+    proc = validate(project, "schedules")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("pipeline validate: pipeline.yaml: ")
+    assert "Traceback" not in proc.stderr
