@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.calendar import MAX_CSV_BYTES
+from pipeline.fileaccess import FileRefused, read_bytes
 from pipeline.ledger.fileio import write_atomic
 from pipeline.model import next_generation
 from pipeline.plan.build import PlanResult
@@ -89,12 +91,21 @@ def _sha256(parts: list[bytes]) -> str:
     return digest.hexdigest()
 
 
+def _calendar_bytes(path: str, root: str) -> bytes:
+    """A calendar's bytes by the one way into files; one it refused (a FIFO, a link out of the
+    project) counts by its refusal, so the plan stays stale-checked without reading it."""
+    try:
+        return read_bytes(path, limit=MAX_CSV_BYTES, root=root)
+    except FileRefused as exc:
+        return f"refused:{exc.code}".encode()
+
+
 def calendar_fingerprint(result: ValidationResult) -> str:
     """The calendar files' bytes (by path under the project) and their local media's hashes."""
     parts: list[bytes] = []
     for shown in sorted(result.files):
         relative = os.path.relpath(os.path.abspath(shown), result.config.root)
-        parts += [relative.encode(), Path(shown).read_bytes()]
+        parts += [relative.encode(), _calendar_bytes(shown, result.config.root)]
     for key, facts in sorted(result.media.items()):
         parts += [key.encode(), str(getattr(facts, "sha256", "")).encode()]
     return _sha256(parts)

@@ -9,6 +9,7 @@ converges with every post on the service exactly once.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -165,3 +166,32 @@ def test_an_apply_killed_half_way_converges_exactly_once(
     assert _service_posts(sandbox) == 4
     statuses = pipeline(root, env, "status", "--ledger", "ledger", "--json")
     assert json.loads(statuses.stdout)["by_status"] == {"scheduled": 4}
+
+
+def test_saving_a_plan_never_reads_a_calendar_the_loader_refused(tmp_path: Path) -> None:
+    """A FIFO among the calendars is E120 (left out with --skip-invalid); fingerprinting the
+    saved plan must not open it either, or it would wait for a writer for ever."""
+    root = project(tmp_path, calendar(1))
+    os.mkfifo(root / "schedules" / "pipe.yaml")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "plan",
+            "schedules",
+            "--now",
+            NOW,
+            "--skip-invalid",
+            "--out",
+            "plan.json",
+        ],
+        cwd=root,
+        env=env_for(None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "E120" in proc.stderr and (root / "plan.json").exists()
