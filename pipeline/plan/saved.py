@@ -30,7 +30,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.calendar import MAX_CSV_BYTES
-from pipeline.fileaccess import FileRefused, read_bytes
+from pipeline.fileaccess import FileRefused, open_regular, read_bytes
 from pipeline.ledger.fileio import write_atomic
 from pipeline.model import next_generation
 from pipeline.plan.build import PlanResult
@@ -115,7 +115,7 @@ def config_fingerprint(result: ValidationResult) -> str:
     path = result.config.path
     if not path:
         return "none"
-    return _sha256([Path(path).read_bytes()])
+    return _sha256([_calendar_bytes(path, result.config.root)])
 
 
 def ledger_prefix(directory: str | Path, size: int | None = None) -> tuple[int, str]:
@@ -184,8 +184,10 @@ def write_saved_plan(path: str | Path, saved: SavedPlan) -> None:
 
 def read_saved_plan(path: str | Path) -> SavedPlan:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(str(path)) as handle:
             raw = handle.read(MAX_PLAN_BYTES + 1)
+    except FileRefused as exc:
+        raise PlanFileError(f"{path}: {exc.message}") from None
     except OSError as exc:
         raise PlanFileError(f"{path}: cannot read the plan: {exc.strerror}") from None
     if len(raw) > MAX_PLAN_BYTES:

@@ -195,3 +195,21 @@ def test_saving_a_plan_never_reads_a_calendar_the_loader_refused(tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "E120" in proc.stderr and (root / "plan.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "fifo"])
+def test_a_plan_file_that_cannot_be_read_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    root = project(tmp_path, calendar(1))
+    if kind == "fifo":
+        os.mkfifo(root / "plan.json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "schedules", "--plan", "plan.json"],
+        cwd=root,
+        env=env_for(None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stderr.startswith("pipeline publish: plan.json: ")
+    assert "Traceback" not in proc.stderr
