@@ -305,7 +305,7 @@ class PacingStore:
         self.path = Path(directory) / PACING_NAME
 
     def _read(self) -> dict[str, Any]:
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, RecursionError):
             if self.path.is_file() and self.path.stat().st_size < 1_000_000:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 if (
