@@ -237,7 +237,14 @@ def publish_command(args: argparse.Namespace) -> int:
         file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False, emoji=False
     )
     if result.errors and not args.skip_invalid:
-        sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
+        sys.stderr.write(
+            render_text(
+                result.diagnostics,
+                result.summary(),
+                color=color(sys.stderr),
+                verbose=args.verbose,
+            )
+        )
         print(
             f"pipeline publish: {len(result.errors)} error(s) in the calendars; nothing was sent. "
             "Fix them, or use --skip-invalid to publish the valid entries only.",
@@ -272,7 +279,12 @@ def publish_command(args: argparse.Namespace) -> int:
         with ledger.lock(f"pipeline publish {' '.join(args.paths)}"), stop_on_signals(stop):
             if result.diagnostics and not args.quiet and not args.json:
                 sys.stderr.write(
-                    render_text(result.diagnostics, result.summary(), color=color(sys.stderr))
+                    render_text(
+                        result.diagnostics,
+                        result.summary(),
+                        color=color(sys.stderr),
+                        verbose=args.verbose,
+                    )
                 )
             with _status200_client(settings) as lazy, _clip_client(result) as clips:
                 publisher = Publisher(
