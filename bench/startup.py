@@ -168,7 +168,7 @@ def main() -> int:
     large_s, large_w, large_n = noop_rerun(args.large, max(1, args.repeat // 2), args.checkout)
     what = f"the pipeline package in {args.checkout}" if args.checkout else "this checkout"
     print(f"{what}; {os.cpu_count()} cores; median of {args.repeat} runs (the large: fewer)")
-    print(f"  {'measure':<44} {'time':>8} {'target':>8}")
+    print(f"  {'measure':<52} {'time':>8} {'target':>8}")
     rows = [
         ("pipeline --help", help_s, TARGETS["help"]),
         (f"no-op publish re-run, {small_n} posts ({small_w} warnings)", small_s, TARGETS["small"]),
