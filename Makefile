@@ -67,6 +67,7 @@ bench: $(STAMP) ## benchmarks (ratios measured side by side, printed)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/xtext.py
 	$(BIN)/python bench/pacing.py
+	$(BIN)/python bench/startup.py
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

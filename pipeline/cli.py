@@ -61,6 +61,16 @@ def _plan_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _verbose_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list every warning (text output shows a warning repeated 5+ times in a file once, "
+        "with its count)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline",
@@ -86,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    _verbose_arg(p)
     p.add_argument(
         "--online",
         action="store_true",
@@ -102,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_args(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--all", action="store_true", help="also list unchanged posts")
+    _verbose_arg(p)
     p.add_argument(
         "--out",
         metavar="FILE",
@@ -127,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    _verbose_arg(p)
     p.add_argument(
         "--plan",
         metavar="FILE",

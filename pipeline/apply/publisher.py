@@ -62,12 +62,15 @@ class Publisher:
         stop: threading.Event | None = None,
         clock: Callable[[], datetime] = now_utc,
         clip_client: ClipClient | None = None,
+        make_client: Callable[[], Status200Client] | None = None,
         pace_from_answer: bool = False,
     ) -> None:
         """`client` is None when STATUS200_API_KEY is not set: that API's posts are then held
-        back, and the clip posts still go out. `clip_client`: the clip server, for entries with
-        `clip:` (docs/clips.md); None holds the clip posts back likewise. `pace_from_answer`:
-        the old pacing (interval after each answer, nothing learned), only for bench/pacing.py."""
+        back, and the clip posts still go out. `make_client` in its place makes the client at
+        the first request (a run with nothing to send makes none). `clip_client`: the clip
+        server, for entries with `clip:` (docs/clips.md); None holds the clip posts back
+        likewise. `pace_from_answer`: the old pacing (interval after each answer, nothing
+        learned), only for bench/pacing.py."""
         self.ledger, self.result, self.opts, self.clock = ledger, result, options, clock
         self.progress = progress or SilentProgress()
         self.stop = stop or threading.Event()
@@ -75,7 +78,9 @@ class Publisher:
         self.ctx = RunContext(
             ledger, result, options, self.progress, self.stop, clock, self.run_id, self._owner
         )
-        self.status200 = Status200Backend(self.ctx, client, pace_from_answer=pace_from_answer)
+        self.status200 = Status200Backend(
+            self.ctx, client, make_client=make_client, pace_from_answer=pace_from_answer
+        )
         #: Asked in this order which steps are theirs; Status 200 takes every post left over.
         self.backends: tuple[Backend, ...] = (ClipsBackend(self.ctx, clip_client), self.status200)
 

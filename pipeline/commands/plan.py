@@ -39,7 +39,14 @@ def plan_command(args: argparse.Namespace) -> int:
         result, state.posts if state else {}, options, skip_invalid=args.skip_invalid
     )
     if result.diagnostics and not args.json:
-        sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
+        sys.stderr.write(
+            render_text(
+                result.diagnostics,
+                result.summary(),
+                color=color(sys.stderr),
+                verbose=args.verbose,
+            )
+        )
     if args.json:
         sys.stdout.write(render_plan_json(planned.plan, planned.skipped))
     else:

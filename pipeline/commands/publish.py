@@ -160,13 +160,35 @@ def _settings() -> ApiSettings | None:
     return settings
 
 
+class LazyClient:
+    """Makes the Status 200 client when the first request needs it, and closes it after the
+    run: a run with nothing to send builds none (an httpx client with TLS set up costs a
+    noticeable part of a second)."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self.client: Status200Client | None = None
+
+    def __call__(self) -> Status200Client:
+        if self.client is None:
+            self.client = Status200Client(self.settings)
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
 @contextmanager
-def _status200_client(settings: ApiSettings | None) -> Iterator[Status200Client | None]:
+def _status200_client(settings: ApiSettings | None) -> Iterator[LazyClient | None]:
     if settings is None:
         yield None
         return
-    with Status200Client(settings) as client:
-        yield client
+    lazy = LazyClient(settings)
+    try:
+        yield lazy
+    finally:
+        lazy.close()
 
 
 def _secrets(settings: ApiSettings | None) -> list[str]:
@@ -215,7 +237,14 @@ def publish_command(args: argparse.Namespace) -> int:
         file=sys.stdout, force_terminal=color(sys.stdout) or None, highlight=False, emoji=False
     )
     if result.errors and not args.skip_invalid:
-        sys.stderr.write(render_text(result.diagnostics, result.summary(), color=color(sys.stderr)))
+        sys.stderr.write(
+            render_text(
+                result.diagnostics,
+                result.summary(),
+                color=color(sys.stderr),
+                verbose=args.verbose,
+            )
+        )
         print(
             f"pipeline publish: {len(result.errors)} error(s) in the calendars; nothing was sent. "
             "Fix them, or use --skip-invalid to publish the valid entries only.",
@@ -250,11 +279,16 @@ def publish_command(args: argparse.Namespace) -> int:
         with ledger.lock(f"pipeline publish {' '.join(args.paths)}"), stop_on_signals(stop):
             if result.diagnostics and not args.quiet and not args.json:
                 sys.stderr.write(
-                    render_text(result.diagnostics, result.summary(), color=color(sys.stderr))
+                    render_text(
+                        result.diagnostics,
+                        result.summary(),
+                        color=color(sys.stderr),
+                        verbose=args.verbose,
+                    )
                 )
-            with _status200_client(settings) as client, _clip_client(result) as clips:
+            with _status200_client(settings) as lazy, _clip_client(result) as clips:
                 publisher = Publisher(
-                    client,
+                    None,
                     ledger,
                     result,
                     options,
@@ -264,6 +298,7 @@ def publish_command(args: argparse.Namespace) -> int:
                     stop=stop,
                     clock=_clock(result.now),  # type: ignore[arg-type]
                     clip_client=clips,
+                    make_client=lazy,
                 )
                 planned = publisher.plan()  # shown, checked against a saved plan, applied
                 if saved is not None:

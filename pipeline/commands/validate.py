@@ -49,7 +49,9 @@ def validate_command(args: argparse.Namespace) -> int:
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     renderers: dict[str, Callable[..., str]] = {
-        "text": lambda d, s: render_text(d, s, color=args.output is None and color(sys.stdout)),
+        "text": lambda d, s: render_text(
+            d, s, color=args.output is None and color(sys.stdout), verbose=args.verbose
+        ),
         "json": render_json,
         "markdown": render_markdown,
         "github": render_github,

@@ -15,6 +15,7 @@ Appends are meant to happen under `lock()`; one Ledger object may be shared by t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -37,6 +38,23 @@ from pipeline.ledger.state import fold
 log = logging.getLogger(__name__)
 
 EVENTS_NAME = "events.jsonl"
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The last events.jsonl read in this process: its path and whole lines, their events and
+    (once folded) their state. A command that reads an unchanged ledger again (publish does:
+    to validate, to plan, to run) decodes and folds it once. Compared by content, never by time
+    stamps (a rewrite of the same size within one clock tick keeps its mtime). Shared values:
+    nothing mutates events or a LedgerState after the fold."""
+
+    path: str
+    data: bytes
+    events: list[Event]
+    state: LedgerState | None = None
+
+
+_last_read: _Read | None = None
 RESULTS_NAME = "results.csv"
 ENGAGEMENT_NAME = "engagement.csv"
 
@@ -174,7 +192,15 @@ class Ledger:
         return self.read().events
 
     def state(self) -> LedgerState:
-        return fold(self.events())
+        global _last_read
+        events = self.events()
+        last = _last_read
+        if last is not None and last.events is events and last.path == str(self.events_path):
+            if last.state is None:
+                _last_read = last = dataclasses.replace(last, state=fold(events))
+            assert last.state is not None
+            return last.state
+        return fold(events)
 
     def read(self) -> LogRead:
         """Every event, oldest first. A torn last line is repaired and reported; if another
@@ -207,9 +233,15 @@ class Ledger:
             ) from None
         except OSError as exc:
             raise LedgerError(f"cannot read {self.events_path}: {exc.strerror}") from None
+        global _last_read
         end = data.rfind(b"\n") + 1
-        lines = data[:end].split(b"\n")[:-1]
-        return [self._decode(raw, n) for n, raw in enumerate(lines, 1)], len(data) - end
+        whole, path, last = data[:end], str(self.events_path), _last_read
+        if last is not None and last.path == path and last.data == whole:
+            return last.events, len(data) - end
+        lines = whole.split(b"\n")[:-1]
+        events = [self._decode(raw, n) for n, raw in enumerate(lines, 1)]
+        _last_read = _Read(path, whole, events)
+        return events, len(data) - end
 
     def _decode(self, raw: bytes, number: int) -> Event:
         try:

@@ -6,13 +6,15 @@ in spreadsheets, so every text cell is neutralised against formula injection (se
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
-
-import pandas as pd
 
 from pipeline.ledger.records import LedgerState
 from pipeline.ledger.schema import METRICS
@@ -78,14 +80,20 @@ def _utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _frame(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    # Cells are neutralised before pandas sees them, and object dtype keeps ints as ints and
-    # None as an empty cell (an inferred float64 column would write 12.0 and NaN).
+@dataclass(frozen=True)
+class Table:
+    """A CSV view before it is written: its columns and its rows, cells already neutralised."""
+
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+
+def _table(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> Table:
     safe = [{name: _cell(value) for name, value in row.items()} for row in rows]
-    return pd.DataFrame(safe, columns=list(columns), dtype=object)
+    return Table(columns, safe)
 
 
-def results_frame(state: LedgerState) -> pd.DataFrame:
+def results_table(state: LedgerState) -> Table:
     """One row per planned post the ledger knows, earliest first; cells already neutralised."""
     far = datetime.max.replace(tzinfo=UTC)
     posts = sorted(
@@ -119,7 +127,7 @@ def results_frame(state: LedgerState) -> pd.DataFrame:
                 "first_sent_at": _utc(post.first_sent_at),
             }
         )
-    return _frame(rows, RESULTS_COLUMNS + RESULTS_EXTRA)
+    return _table(rows, RESULTS_COLUMNS + RESULTS_EXTRA)
 
 
 def engagement_rows(
@@ -141,26 +149,39 @@ def engagement_rows(
             yield row
 
 
-def engagement_frame(state: LedgerState) -> pd.DataFrame:
+def engagement_table(state: LedgerState) -> Table:
     """Every figures reading, by post then time; an empty metric cell means "not reported"."""
-    return _frame(list(engagement_rows(state, _utc)), ENGAGEMENT_COLUMNS)
+    return _table(engagement_rows(state, _utc), ENGAGEMENT_COLUMNS)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    text = frame.to_csv(index=False, lineterminator="\n", na_rep="")
-    return text.encode("utf-8")
+def _plain(value: Any) -> Any:
+    """None (or a NaN) is an empty cell; anything else is written as the csv module writes it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The CSV bytes, written with the csv module (pandas wrote the same bytes through it: the
+    same dialect, "\n" line ends, None as an empty cell, a missing key as an empty cell), so
+    that writing the views after a run does not cost importing pandas."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows([_plain(row.get(name)) for name in table.columns] for row in table.rows)
+    return out.getvalue().encode("utf-8")
 
 
 def write_results(ledger: Ledger, state: LedgerState | None = None) -> Path:
     """Rewrite `results.csv` atomically (from `state`, or the ledger's current state)."""
-    frame = results_frame(state if state is not None else ledger.state())
-    ledger.write_view(ledger.results_path, csv_bytes(frame))
+    table = results_table(state if state is not None else ledger.state())
+    ledger.write_view(ledger.results_path, csv_bytes(table))
     return ledger.results_path
 
 
 def write_engagement(ledger: Ledger, state: LedgerState | None = None) -> Path:
-    frame = engagement_frame(state if state is not None else ledger.state())
-    ledger.write_view(ledger.engagement_path, csv_bytes(frame))
+    table = engagement_table(state if state is not None else ledger.state())
+    ledger.write_view(ledger.engagement_path, csv_bytes(table))
     return ledger.engagement_path
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, Final
 
 from pipeline.model import Diagnostic
 from pipeline.report.console import paint
@@ -34,21 +35,52 @@ def _count_line(summary: Mapping[str, Any]) -> str:
     )
 
 
+#: A warning code seen this many times in one file is shown once, with its count (text only).
+GROUP_FROM: Final = 5
+
+
+def _grouped(items: list[Diagnostic]) -> list[tuple[Diagnostic, int]]:
+    """Each diagnostic with how many it stands for: a warning code repeated GROUP_FROM times
+    or more in a file is one line (at its first) standing for all; errors are never grouped."""
+    counts = Counter(d.code for d in items if not d.is_error)
+    shown: set[str] = set()
+    out = []
+    for d in items:
+        many = not d.is_error and counts[d.code] >= GROUP_FROM
+        if many and d.code in shown:
+            continue
+        shown.add(d.code)
+        out.append((d, counts[d.code] if many else 1))
+    return out
+
+
 def render_text(
-    diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any], *, color: bool = False
+    diagnostics: Sequence[Diagnostic],
+    summary: Mapping[str, Any],
+    *,
+    color: bool = False,
+    verbose: bool = False,
 ) -> str:
     """Grouped by file, one problem per line with its hint beneath; colour only on a terminal.
-    Plain string work, one line per problem (see report.console: no markup, no rich)."""
+    Plain string work, one line per problem (see report.console: no markup, no rich). A warning
+    repeated GROUP_FROM times or more in a file is one line with its count, unless `verbose`
+    (a calendar of 180 TikTok posts without a privacy level should not print 360 lines)."""
     lines = []
     for file, items in groupby(sorted(diagnostics, key=_ORDER), key=lambda d: d.file):
         lines.append(paint(printable(file), "bold underline", color=color))
-        for d in items:
+        listed = list(items)
+        for d, count in [(d, 1) for d in listed] if verbose else _grouped(listed):
             severity = paint(
                 f"{d.severity.value:<7}", "red" if d.is_error else "yellow", color=color
             )
+            what = f"{printable(_where(d))}{printable(d.message)}"
+            if count > 1:
+                what = (
+                    f"{count} × in this file, first at line {d.line}: {what}; --verbose lists all"
+                )
             lines.append(
                 f"  {d.line:>5}  {severity} {paint(d.code, 'bold', color=color)} "
-                f"{paint(d.name, 'dim', color=color)}  {printable(_where(d))}{printable(d.message)}"
+                f"{paint(d.name, 'dim', color=color)}  {what}"
             )
             if d.hint:
                 lines.append(f"         {paint('hint:', 'dim', color=color)} {printable(d.hint)}")

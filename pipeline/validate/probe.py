@@ -27,18 +27,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO, Literal
 
-from hachoir.core import config as hachoir_config
-from hachoir.core.log import log as hachoir_log
-from hachoir.metadata import extractMetadata
-from hachoir.parser import createParser
 from PIL import Image, UnidentifiedImageError
 
 from pipeline.fileaccess import FileRefused, open_regular
 
-# hachoir prints its parse warnings (and errors) to stderr by default; a validator's output
-# must stay ours. Both switches are hachoir's own, process-wide.
-hachoir_config.quiet = True
-hachoir_log.use_print = False
+
+def _hachoir() -> tuple[Any, Any]:
+    """hachoir's `createParser` and `extractMetadata`, imported at the first video: loading
+    its parsers takes about 0.1 s that a run without a local video (a no-op publish, URLs)
+    need not pay. hachoir prints its parse warnings (and errors) to stderr by default; a
+    validator's output must stay ours. Both switches are hachoir's own, process-wide."""
+    from hachoir.core import config as hachoir_config
+    from hachoir.core.log import log as hachoir_log
+    from hachoir.metadata import extractMetadata
+    from hachoir.parser import createParser
+
+    hachoir_config.quiet = True
+    hachoir_log.use_print = False
+    return createParser, extractMetadata
+
 
 Kind = Literal["image", "video", "unknown"]
 CHUNK = 1 << 20  # sha256 reads 1 MiB at a time: constant memory for 5 GB videos
@@ -331,6 +338,7 @@ def _video(base: MediaInfo, absolute: str) -> MediaInfo:
         f"{MAX_HEADER_READS:,} reads (real videos need a few hundred)",
     )
     try:
+        createParser, extractMetadata = _hachoir()  # noqa: N806 (hachoir's own names)
         # Our own file object, so it is closed whatever hachoir raises, and when.
         with open(absolute, "rb") as file:
             stream = _CountedReads(file, MAX_HEADER_READS)

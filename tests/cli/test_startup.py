@@ -31,3 +31,16 @@ def test_help_is_printed() -> None:
         timeout=60,
     )
     assert ran.returncode == 0 and "validate" in ran.stdout and ran.stderr == ""
+
+
+def test_publish_loads_neither_pandas_nor_hachoir_until_needed() -> None:
+    """results.csv is written without pandas, and hachoir loads at the first local video."""
+    probe = (
+        "import sys\n"
+        "import pipeline.commands.publish, pipeline.commands.plan, pipeline.commands.validate\n"
+        "print(','.join(m for m in ('pandas', 'hachoir') if m in sys.modules))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ran.stdout.strip() == ""

@@ -20,7 +20,7 @@ from pipeline.commands.status import status_data
 from pipeline.ledger import events as ev
 from pipeline.ledger.schema import LedgerError
 from pipeline.ledger.store import Ledger, LedgerCorrupt
-from pipeline.ledger.views import csv_bytes, engagement_frame, results_frame
+from pipeline.ledger.views import csv_bytes, engagement_table, results_table
 from tests.ledger.builders import DUE, T0, deferred, intent, make, outcome
 
 #: One valid stored event of every type, about post p1 where the type is about a post.
@@ -66,8 +66,8 @@ def _write(ledger: Ledger, *events: dict[str, Any] | bytes) -> bytes:
 def _use(ledger: Ledger) -> None:
     """What commands do with a ledger: fold it, and write its views."""
     state = ledger.state()
-    csv_bytes(results_frame(state))
-    csv_bytes(engagement_frame(state))
+    csv_bytes(results_table(state))
+    csv_bytes(engagement_table(state))
 
 
 def test_every_type_has_a_valid_base_event() -> None:

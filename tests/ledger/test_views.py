@@ -15,9 +15,9 @@ from pipeline.ledger.store import Ledger
 from pipeline.ledger.views import (
     RESULTS_COLUMNS,
     csv_bytes,
-    engagement_frame,
+    engagement_table,
     neutralise,
-    results_frame,
+    results_table,
     write_views,
 )
 from tests.ledger.builders import DUE, at, deferred, intent, make, outcome
@@ -170,7 +170,7 @@ def test_an_injected_formula_reaches_the_sheet_as_text() -> None:
         http_status=None,
     )
     state = fold([intent(entry_id="+SUM(A1)", minute=0), failed])
-    text = csv_bytes(results_frame(state)).decode()
+    text = csv_bytes(results_table(state)).decode()
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["last_error"] == "'" + attack
     assert row["entry_id"] == "'+SUM(A1)"
@@ -213,8 +213,8 @@ def test_no_written_cell_starts_a_formula(texts: list[str], account: str) -> Non
             )
         )
     state = fold(events)
-    for frame in (results_frame(state), engagement_frame(state)):
-        for row in csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8"), newline="")):
+    for table in (results_table(state), engagement_table(state)):
+        for row in csv.reader(io.StringIO(csv_bytes(table).decode("utf-8"), newline="")):
             for cell in row:
                 if cell.startswith(TRIGGERS):
                     assert _is_number(cell), cell

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any
@@ -58,11 +59,19 @@ class Status200Backend:
     dry_run_needs_key = True  # the API checks a dry run as it would the post
 
     def __init__(
-        self, ctx: RunContext, client: Status200Client | None, *, pace_from_answer: bool = False
+        self,
+        ctx: RunContext,
+        client: Status200Client | None,
+        *,
+        make_client: Callable[[], Status200Client] | None = None,
+        pace_from_answer: bool = False,
     ) -> None:
         """`client` is None without STATUS200_API_KEY: this backend's posts are then held.
-        `pace_from_answer`: the old pacing (interval after each answer), only for the bench."""
-        self.ctx, self.client = ctx, client
+        `make_client` in its place makes the client at the first request only, so a run with
+        nothing to send builds none. `pace_from_answer`: the old pacing (interval after each
+        answer), only for the bench."""
+        self.ctx, self.client, self._make_client = ctx, client, make_client
+        self._making = threading.Lock()  # the lanes ask from their own threads
         self._preflight = Preflight()
         self._media_lane: MediaLane | None = None
         self._refs: dict[str, list[MediaItem]] = {}
@@ -71,7 +80,7 @@ class Status200Backend:
 
     @property
     def ready(self) -> bool:
-        return self.client is not None
+        return self.client is not None or self._make_client is not None
 
     def owns(self, step: Step, state: LedgerState) -> bool:
         """Every post another backend does not claim (the publisher asks this one last)."""
@@ -85,7 +94,11 @@ class Status200Backend:
 
     @property
     def _api(self) -> Status200Client:
-        """The Status 200 client; steps that need it are held back before here when it is None."""
+        """The Status 200 client, made now if it is the first request; steps that need it are
+        held back before here when there is none."""
+        with self._making:
+            if self.client is None and self._make_client is not None:
+                self.client = self._make_client()
         if self.client is None:
             raise RuntimeError("no STATUS200_API_KEY: these steps should have been held back")
         return self.client
