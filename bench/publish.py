@@ -38,14 +38,21 @@ from tests.sandbox_handle import SandboxHandle, running_sandbox
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 #: 1,000 posts in one run: the benchmark's account holds more than the API's usual 500 waiting.
 WAITING_CAP = 5000
-SANDBOX = f"""
+
+
+def sandbox_config(waiting_cap: int) -> str:
+    """The benchmarks' sandbox account: every network, no allowance, `waiting_cap` waiting."""
+    return f"""
 accounts:
   - name: bench
     keys: [rl_sandbox_demo]
     plan: {{tier: skilled, allowance: unlimited, x_addon: true}}
-    max_waiting_scheduled: {WAITING_CAP}
+    max_waiting_scheduled: {waiting_cap}
     profiles: [{{name: demo, networks: all}}]
 """
+
+
+SANDBOX = sandbox_config(WAITING_CAP)
 NETWORKS = ("x", "linkedin", "threads", "facebook", "instagram")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/startup.py`
 
-from bench.publish import START, sandbox_settings
+from bench.publish import START, sandbox_config, sandbox_settings
 from pipeline.api import Status200Client
 from pipeline.apply.publisher import Publisher, PublishOptions
 from pipeline.config import load_config
@@ -44,14 +44,7 @@ PIPELINE = [sys.executable, "-m", "pipeline"]
 NETWORKS = ("x", "linkedin", "threads", "facebook", "instagram")
 #: More than the 10,000 posts: the first run sends them all in one go.
 WAITING_CAP = 50_000
-SANDBOX = f"""
-accounts:
-  - name: bench
-    keys: [rl_sandbox_demo]
-    plan: {{tier: skilled, allowance: unlimited, x_addon: true}}
-    max_waiting_scheduled: {WAITING_CAP}
-    profiles: [{{name: demo, networks: all}}]
-"""
+SANDBOX = sandbox_config(WAITING_CAP)
 #: Sandbox time scale for the first (real) publish: 20 s intervals become 2 ms.
 SCALE = 0.0001
 TARGETS = {"help": 0.25, "small": 0.6, "large": 2.0}
