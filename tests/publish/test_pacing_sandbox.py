@@ -112,8 +112,12 @@ def test_stamped_on_answer_the_media_lane_learns_once_and_remembers(tmp_path: Pa
         second = publish(tmp_path, sandbox)
         assert second.exit_code == 0, second.failures
         assert second.counts["created"] == 6
-        assert throttled(sandbox).get("media") == 1  # none more: the offset was remembered
+        # It starts from the remembered offset: in steady state at most one 429 a lane a run
+        # (the goal; none at all on a quiet machine, but a loaded one can send a hair
+        # early, which costs one harmless 429 and is never recorded twice).
+        assert throttled(sandbox).get("media", 0) - after_first["media"] <= 1
         assert sum(sandbox.counters()["media_imports"].values()) == 12
+        assert latency * 0.7 < learned(tmp_path, sandbox)["media"]["offset"] < latency * 1.5
 
 
 def test_stamped_on_arrival_the_lanes_pace_from_the_send(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def test_other_hosts_are_accepted_by_extension(sandbox: SandboxHandle) -> None:
 
 
 def test_size_limits_and_large_imports() -> None:
-    with running_sandbox(time_scale=0.001) as sandbox, api(sandbox) as client:
+    with running_sandbox(time_scale=0.01) as sandbox, api(sandbox) as client:
         too_big = client.post(
             "/media", json={"url": "https://example.com/a.jpg?sandbox_size=20971521"}
         )
@@ -103,7 +103,7 @@ def test_size_limits_and_large_imports() -> None:
     assert following["status"] == "processing" and following["success"] is False
     assert 0 <= following["progress"] < 100
     assert waits.status_code == 409 and waits.json()["error"]["code"] == "media_processing"
-    assert waits.headers["retry-after"] == "1"  # 30 s scaled by 0.001, rounded up
+    assert waits.headers["retry-after"] == "1"  # 30 s scaled by 0.01, rounded up
     assert ready["status"] == "ready" and ready["success"] is True and ready["progress"] == 100
 
 
