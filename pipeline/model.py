@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 #: The networks the Status 200 Uploads API takes (OpenAPI 2026-09-28, `Platform`).
@@ -139,6 +139,33 @@ DstState = Literal["ok", "gap", "fold"]
 
 
 @dataclass(frozen=True, slots=True)
+class Recurrence:
+    """A `repeat:` rule as written: the RRULE text and its bounds, all in local dates.
+
+    Expanded by `pipeline.schedule.series` (python-dateutil) into one Entry per occurrence;
+    `line` is the `repeat:` field's line, for diagnostics about the rule itself."""
+
+    rule: str
+    line: int
+    until: date | None = None
+    count: int | None = None
+    skip: tuple[date, ...] = ()
+    #: local date -> the fields that occurrence changes ("at" as "HH:MM", "text", ...)
+    overrides: Mapping[date, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Evergreen:
+    """An `evergreen:` block: the entry is a pool member, repeated into free queue slots."""
+
+    pool: str
+    cooldown_days: int = 45
+    max_repeats: int | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One calendar entry (one post, possibly for several platforms), as loaded.
 
@@ -162,6 +189,15 @@ class Entry:
     at_utc: datetime | None = None
     dst: DstState = "ok"
     clip: ClipRef | None = None
+    # --- living calendars (issue 14); all None for a plain dated post ---------------------
+    repeat: Recurrence | None = None  # a series template (expanded before the rules run)
+    queue: str | None = None  # takes the next free slot of this `slots:` name (no `at`)
+    priority: str | None = None  # "next": the earliest free slot, ahead of the queue
+    evergreen: Evergreen | None = None  # a pool member
+    #: Set on entries the schedule stage made: the template's id ("weekly-tip") and what the
+    #: occurrence adds to it ("2027-01-05", "2027-01-05.2", or a pool repeat's "r3").
+    series: str | None = None
+    occurrence: str | None = None
 
     @property
     def label(self) -> str:

@@ -25,6 +25,7 @@ from pipeline.model import Diagnostic, Entry, LedgerPost, identity
 from pipeline.rules import check_each, forecast
 from pipeline.rules.context import CheckContext, MediaFacts
 from pipeline.rules.forecast import Slot, entry_slots, slot_order
+from pipeline.schedule import LIVING_KEYS, ScheduleContext, expand
 from pipeline.validate.probe import MediaProbe
 
 #: "Too late" codes that do not apply to posts the service already has.
@@ -42,6 +43,8 @@ class ValidationResult:
     notes: tuple[str, ...] = ()
     entry_count: int | None = None  # set when `entries` was not kept (see `validate`)
     post_count: int | None = None
+    #: Ids of the calendar's templates (series, queue and pool entries): see schedule.Expansion.
+    templates: frozenset[str] = frozenset()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -85,6 +88,7 @@ class _Part:
     keys: list[tuple[str | None, str, int, int]] = field(default_factory=list)  # id, file, line, n
     slots: list[Slot] = field(default_factory=list)  # future posts, for the forecasts
     sent: set[tuple[str, int]] = field(default_factory=set)  # entries the service already has
+    templates: frozenset[str] = frozenset()  # ids of series, queue and pool entries
 
 
 def _check_part(
@@ -92,37 +96,49 @@ def _check_part(
     project_root: str,
     ctx: CheckContext,
     recorded: Mapping[str, LedgerPost] | None,
+    schedule: ScheduleContext,
 ) -> tuple[list[Entry], _Part]:
-    entries, build = build_entries(items, project_root)
-    part = _Part(build=build, checks=check_each(entries, ctx))
-    for e in entries:
+    templates, build = build_entries(items, project_root)
+    expansion = expand(templates, schedule)
+    entries = expansion.entries
+    part = _Part(build=[*build, *expansion.diagnostics], checks=check_each(entries, ctx))
+    part.templates = expansion.templates
+    for e in templates:  # duplicates and counts are of what the user wrote
         part.keys.append((e.id, e.source.file, e.source.line, len(e.platforms)))
+    for e in entries:
         part.slots.extend(entry_slots(e, ctx.now))
         if recorded and _already_sent(e, recorded):
             part.sent.add((e.source.file, e.source.line))
     return entries, part
 
 
-_FORKED: tuple[Sequence[Item], str, CheckContext, Mapping[str, LedgerPost] | None] | None = None
+_FORKED: (
+    tuple[Sequence[Item], str, CheckContext, Mapping[str, LedgerPost] | None, ScheduleContext]
+    | None
+) = None
 
 
 def _check_forked_half() -> _Part:
     assert _FORKED is not None  # set by the parent just before the fork
-    items, root, ctx, recorded = _FORKED
-    return _check_part(items[len(items) // 2 :], root, ctx, recorded)[1]
+    items, root, ctx, recorded, schedule = _FORKED
+    return _check_part(items[len(items) // 2 :], root, ctx, recorded, schedule)[1]
 
 
 def _check_in_two_processes(
-    items: Sequence[Item], root: str, ctx: CheckContext, recorded: Mapping[str, LedgerPost] | None
+    items: Sequence[Item],
+    root: str,
+    ctx: CheckContext,
+    recorded: Mapping[str, LedgerPost] | None,
+    schedule: ScheduleContext,
 ) -> list[_Part]:
     """The first half here, the second in a forked child that inherits the records and sends
     back only plain values; the entries themselves are not kept (see `keep_entries`)."""
     global _FORKED
-    _FORKED = (items, root, ctx, recorded)
+    _FORKED = (items, root, ctx, recorded, schedule)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             theirs = pool.apply_async(_check_forked_half)
-            mine = _check_part(items[: len(items) // 2], root, ctx, recorded)[1]
+            mine = _check_part(items[: len(items) // 2], root, ctx, recorded, schedule)[1]
             return [mine, theirs.get()]
     finally:
         _FORKED = None
@@ -201,14 +217,17 @@ def validate(
             and workers > 1
             and len(items) >= PARALLEL_MIN_ENTRIES
             and sys.platform == "linux"
+            # Queues and pools are assigned over the whole calendar, not per half.
+            and not any(k in r.fields for _, _, r in items for k in LIVING_KEYS)
         )
         media = _probe_records(items, config.root, probe)
         check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
+        schedule = ScheduleContext(now=now, config=config, recorded=recorded or {})
         entries: list[Entry] = []
         if lean:
-            parts = _check_in_two_processes(items, config.root, check_ctx, recorded)
+            parts = _check_in_two_processes(items, config.root, check_ctx, recorded, schedule)
         else:
-            entries, part = _check_part(items, config.root, check_ctx, recorded)
+            entries, part = _check_part(items, config.root, check_ctx, recorded, schedule)
             parts = [part]
         keys = [k for p in parts for k in p.keys]
         duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys)
@@ -249,4 +268,5 @@ def validate(
         tuple(notes),
         entry_count=len(counted),
         post_count=sum(k[3] for k in counted),
+        templates=frozenset().union(*(p.templates for p in parts)),
     )
