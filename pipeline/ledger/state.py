@@ -215,6 +215,10 @@ class _Folder:
             status = e.get("http_status")
             post.fail(code or (f"HTTP {status}" if status else None), e.get("error_message"))
         else:
+            # A 429 waited out is pacing, not this post's problem: an answer that took the post
+            # clears it (other errors stay visible, e.g. the 500 before a replayed answer).
+            if post.error_code == "rate_limited":
+                post.last_error = post.error_code = None
             post.fail(e.get("error_code"), e.get("error_message"))
 
     def unknown(self, e: Event) -> None:

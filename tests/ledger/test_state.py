@@ -466,3 +466,16 @@ def test_a_ready_import_without_a_known_expiry_is_not_reused() -> None:
     record = fold(events).media[key]
     assert (record.status, record.file_id, record.expires_at) == ("ready", "file-1", None)
     assert not record.usable(at(2))
+
+
+def test_a_429_waited_out_leaves_no_error_once_the_post_is_taken() -> None:
+    events = [
+        intent(minute=0),
+        outcome(minute=1, result="failed", http_status=429, error_code="rate_limited"),
+        intent(minute=2, attempt=2),
+        outcome(minute=3, attempt=2),
+    ]
+    state = fold(events)
+    post = state.posts["p1"]
+    assert (post.status, post.last_error, post.attempts) == ("scheduled", None, 2)
+    assert state.details["p1"].error_code is None

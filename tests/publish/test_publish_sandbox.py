@@ -71,7 +71,8 @@ def test_faults_never_double_post(rig: Rig) -> None:
     # Paced from each send, a lane learns from its first 429; under this load a request slowed
     # down by the faults can teach it once more. Harmless either way: a 429 records nothing.
     throttled = counters["throttled"].get("demo", {})
-    assert counters["rate_limited_total"] == sum(throttled.values())
+    # A throttle hit whose 429 the commit_then_drop fault then cut off never reached the client.
+    assert counters["rate_limited_total"] <= sum(throttled.values())
     assert all(n <= 2 for n in throttled.values()), throttled
     assert sum(counters["media_imports"].values()) == 11  # a replayed import is not an import
     states = rig.state().posts
