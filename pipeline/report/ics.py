@@ -216,7 +216,7 @@ def _description(event: FeedEvent) -> str:
 
 def _vevent(event: FeedEvent, now: datetime) -> Event:
     vevent = Event()
-    vevent.add("uid", f"{printable(event.identity)}@{UID_DOMAIN}")
+    vevent.add("uid", f"{printable(event.identity, len(event.identity))}@{UID_DOMAIN}")
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", event.start)
     vevent.add("duration", DURATION)

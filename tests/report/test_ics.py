@@ -12,17 +12,18 @@ and review the diff of tests/golden/calendar.ics before committing it.
 from __future__ import annotations
 
 import os
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
 from pipeline.cli import main
-from pipeline.plan.diff import Plan, Step
+from pipeline.plan.diff import Plan, PlanOptions, Step, make_plan, planned_posts
 from pipeline.report.ics import PLANNED, UID_DOMAIN, feed_events, render_ics, safe_url
 from pipeline.report.origin import origin_of, origin_of_id
 from tests.helpers import NOW, REPO
@@ -270,3 +271,30 @@ def test_the_command_writes_calendar_ics_by_default(
     assert code == 0 and out.startswith("wrote calendar.ics (")
     assert len(events((tmp_path / "calendar.ics").read_bytes())) == 50
     assert not (tmp_path / "report.html").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(
+        st.text(st.characters(blacklist_characters="@"), min_size=1, max_size=40),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
+    caption=st.text(max_size=300),
+)
+def test_any_ids_and_captions_parse_back(ids: list[str], caption: str) -> None:
+    """Commas, semicolons, newlines, controls and bidi marks in ids and captions: the feed still
+    parses, with one event per post, and no raw control character in any value."""
+    entries = [
+        living.entry(i, n + 1, datetime(2026, 12, 1, 9, n), caption) for n, i in enumerate(ids)
+    ]
+    plan = make_plan(planned_posts(entries, {}), {}, PlanOptions(now=NOW))
+    data = render_ics(feed_events(plan, {}), now=NOW)
+    found = Calendar.from_ical(data).walk("VEVENT")
+    assert len(found) == len(ids)
+    for event in found:
+        for key in ("UID", "SUMMARY", "DESCRIPTION"):
+            value = str(event[key]).replace("\n", "") if key == "DESCRIPTION" else str(event[key])
+            assert not any(unicodedata.category(c) == "Cc" for c in value), value
+            assert not any(c in value for c in "\u202e\u2066\u2028\u2029"), value
