@@ -163,7 +163,9 @@ def _recorded(record: LedgerPost, step: Step | None) -> FeedEvent | None:
         status, note = "CANCELLED", f"to cancel: {step.reason}"
     elif step is not None and step.action in ("orphan", "locked"):
         note = step.reason  # (a failed step's reason quotes the service's error: left out)
-    entry = step.post.entry if step is not None and step.post is not None else None
+    # A locked post went out with what the ledger recorded, not the calendar's edited text.
+    post = step.post if step is not None and step.action != "locked" else None
+    entry = post.entry if post is not None else None
     return _event(
         entry,
         record,

@@ -93,9 +93,7 @@ ENTRIES = [
 ]
 
 
-def _record(
-    post_identity: str, entry_id: str, at: datetime, status: Any, **more: Any
-) -> LedgerPost:
+def record(post_identity: str, entry_id: str, at: datetime, status: Any, **more: Any) -> LedgerPost:
     return LedgerPost(
         identity=post_identity,
         entry_id=entry_id,
@@ -115,7 +113,7 @@ def ledger() -> dict[str, LedgerPost]:
     first = ENTRIES[0]
     assert first.at_utc is not None
     records = [
-        _record(
+        record(
             "weekly-tip@2026-11-26/linkedin",
             "weekly-tip@2026-11-26",
             datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
@@ -123,7 +121,7 @@ def ledger() -> dict[str, LedgerPost]:
             permalink="https://linkedin.example/posts/1?trk=TOKEN123#comments",
             post_id="p-1",
         ),
-        _record(
+        record(
             identity(first, "linkedin"),
             "weekly-tip@2026-12-01",
             first.at_utc,
@@ -131,14 +129,14 @@ def ledger() -> dict[str, LedgerPost]:
             fingerprint=fingerprint(first, "linkedin", {}),
             scheduled_post_id="sp-2",
         ),
-        _record(
+        record(
             "weekly-tip@2026-12-08/linkedin",
             "weekly-tip@2026-12-08",
             datetime(2026, 12, 8, 8, 0, tzinfo=UTC),
             "scheduled",
             scheduled_post_id="sp-3",
         ),
-        _record(
+        record(
             "old-promo/x",
             "old-promo",
             datetime(2026, 11, 30, 10, 0, tzinfo=UTC),

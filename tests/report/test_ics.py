@@ -298,3 +298,18 @@ def test_any_ids_and_captions_parse_back(ids: list[str], caption: str) -> None:
             value = str(event[key]).replace("\n", "") if key == "DESCRIPTION" else str(event[key])
             assert not any(unicodedata.category(c) == "Cc" for c in value), value
             assert not any(c in value for c in "\u202e\u2066\u2028\u2029"), value
+
+
+def test_a_locked_post_shows_what_went_out() -> None:
+    """Edited after it was published: the event keeps the time it went out and no caption
+    (the calendar's new text is not what was posted)."""
+    sent_at = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    records = {"winter/x": living.record("winter/x", "winter", sent_at, "published")}
+    plan = living.plan(records)
+    assert [s.action for s in plan.steps if s.identity == "winter/x"] == ["locked"]
+    event = events(render_ics(feed_events(plan, records), now=NOW))[uid("winter/x")]
+    assert event.decoded("DTSTART") == sent_at
+    assert str(event["STATUS"]) == "CONFIRMED"
+    description = str(event["DESCRIPTION"])
+    assert description.startswith("status: published (already published")
+    assert "caption:" not in description and str(event["SUMMARY"]) == "x · @acme"
