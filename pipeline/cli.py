@@ -161,18 +161,26 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="write one self-contained HTML report: calendar grids, diagnostics, caps, figures",
         description="Write an HTML report of the calendars (and the ledger's statuses and "
-        "figures when there is one) that opens offline in any browser. See docs/reports.md.",
+        "figures when there is one) that opens offline in any browser, or with --format ics a "
+        "calendar feed (iCalendar) to subscribe to in Google Calendar or Outlook. See "
+        "docs/reports.md.",
     )
     _calendar_args(p)
     p.add_argument(
         "--ledger", metavar="DIR", help="results ledger (default: ledger/ at the project's top)"
     )
     p.add_argument(
+        "--format",
+        choices=("html", "ics"),
+        default="html",
+        help="html: the report page (default); ics: one calendar event per planned or "
+        "published post",
+    )
+    p.add_argument(
         "--output",
         "-o",
         metavar="FILE",
-        default="report.html",
-        help="the HTML file to write (default report.html)",
+        help="the file to write (default report.html, or calendar.ics with --format ics)",
     )
 
     p = commands.add_parser(

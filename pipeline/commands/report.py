@@ -1,4 +1,5 @@
-"""`pipeline report`: one self-contained HTML file (calendar grids, diagnostics, caps, figures)."""
+"""`pipeline report`: one self-contained HTML file (calendar grids, diagnostics, caps, figures),
+or with `--format ics` the calendar feed (one event per planned or published post)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,21 @@ from pipeline.commands.common import (
     load,
     read_state,
 )
+from pipeline.config import ProjectConfig
 from pipeline.ledger.fileio import write_atomic
 from pipeline.plan.build import build_plan, plan_options
+from pipeline.report.free_slots import SlotTimes, free_slots
 from pipeline.report.html import render_html
 from pipeline.report.html_data import build_report_data
+from pipeline.report.ics import feed_events, render_ics
+
+DEFAULT_OUTPUT = {"html": "report.html", "ics": "calendar.ics"}
+
+
+def slot_times(config: ProjectConfig) -> SlotTimes | None:
+    """The instants of each `slots:` name, for the free slots the HTML grids show. None (no
+    free slots shown) until the schedule stage's slot generator is connected here."""
+    return None
 
 
 def report_command(args: argparse.Namespace) -> int:
@@ -28,11 +40,19 @@ def report_command(args: argparse.Namespace) -> int:
         result, state, now=result.now, post_interval=post_interval, media_interval=media_interval
     )
     plan = build_plan(result, state.posts if state else {}, options, skip_invalid=True).plan
-    html = render_html(build_report_data(result, state, plan, datetime.now(UTC)))
+    output = args.output or DEFAULT_OUTPUT[args.format]
+    if args.format == "ics":
+        events = feed_events(plan, state.posts if state else {})
+        body = render_ics(events, now=result.now)
+        counts = f"{len(events)} events"
+    else:
+        free = free_slots(result, slot_times(result.config))
+        data = build_report_data(result, state, plan, datetime.now(UTC), free_slots=free)
+        body = render_html(data).encode("utf-8")
+        counts = f"{len(result.entries)} entries, {len(result.diagnostics)} diagnostics"
     try:
-        write_atomic(args.output, html.encode("utf-8"))
+        write_atomic(output, body)
     except OSError as exc:
-        raise UsageError(f"--output {args.output}: {exc.strerror}") from None
-    counts = f"{len(result.entries)} entries, {len(result.diagnostics)} diagnostics"
-    print(f"wrote {args.output} ({counts})")
+        raise UsageError(f"--output {output}: {exc.strerror}") from None
+    print(f"wrote {output} ({counts})")
     return EXIT_OK

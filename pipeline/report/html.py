@@ -148,8 +148,10 @@ def render_html(report: ReportData) -> str:
     platforms = sorted(set(report.posts["platform"]), key=platform_order)
     key = legend(platforms) if platforms else ""
     sections = [
-        f'<section id="month"><h2>Month</h2>{key}{month_grids(report.posts, report.now)}</section>',
-        f'<section id="week"><h2>Week</h2>{week_grids(report.posts, report.now)}</section>',
+        f'<section id="month"><h2>Month</h2>{key}'
+        f"{month_grids(report.posts, report.now, report.free_slots)}</section>",
+        '<section id="week"><h2>Week</h2>'
+        f"{week_grids(report.posts, report.now, report.free_slots)}</section>",
         f'<section id="diagnostics"><h2>Diagnostics</h2>{_diagnostics(report.diagnostics)}'
         "</section>",
         '<section id="daily"><h2>Posts per UTC day against the plan\'s cap</h2>'

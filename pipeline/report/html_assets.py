@@ -48,6 +48,11 @@ li.st-published .st{background:#d7f0db;color:var(--ok)}li.st-failed .st,li.st-un
 background:#fbd5d5;color:var(--err)}li.st-scheduled .st,li.st-queued .st{background:#dbe7fb}
 li.st-cancelled{opacity:.55;text-decoration:line-through}li.st-planned{border-left-style:dashed}
 li.post.invalid{outline:1px solid var(--err)}li.more{font-size:12px;color:var(--muted)}
+li.post .orig{font-size:11px;padding:0 3px;border-radius:3px;background:#eef0f3;
+white-space:nowrap}li.or-series .orig{background:#e6ecfb}li.or-queue .orig{background:#e9f5ec}
+li.or-pool .orig{background:#f7efdc}li.free{border:1px dashed var(--line);margin:2px 0;
+padding:1px 4px;font-size:12px;border-radius:3px;color:var(--muted);background:transparent}
+li.free .t{font-weight:600}li.free-count{font-size:12px;color:var(--muted);font-style:italic}
 ul.legend{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap;gap:12px}
 .filters{display:flex;flex-wrap:wrap;gap:16px;align-items:center;margin:8px 0;padding:8px;
 background:var(--soft);border-radius:6px}.f-shown{color:var(--muted)}

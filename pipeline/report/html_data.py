@@ -9,7 +9,7 @@ lays out tables it is given (and tests can assert on the tables without parsing 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
@@ -21,6 +21,8 @@ from pipeline.ledger.schema import METRICS
 from pipeline.ledger.views import engagement_rows
 from pipeline.model import Entry, LedgerPost
 from pipeline.plan.diff import Plan, planned_posts
+from pipeline.report.free_slots import FreeSlot
+from pipeline.report.origin import Origin, origin_of, origin_of_id
 from pipeline.report.plan import preview
 from pipeline.rules.context import PlanSettings
 from pipeline.times import TimeProblem, zone
@@ -43,6 +45,9 @@ POST_COLUMNS: Final = (
     "source",  # "file:line"
     "invalid",  # the entry has errors (publishing skips or refuses it)
     "in_calendar",  # False: only the ledger knows it (removed from the calendar)
+    "origin",  # "series", "queue", "pool" or "" (report.origin)
+    "badge",  # the origin's short mark ("↻ weekly-tip", "⇥ weekdays 08:30", "♻ tips #3")
+    "origin_label",  # the origin in words, for the tooltip
 )
 DIAGNOSTIC_COLUMNS: Final = (
     "severity",
@@ -55,6 +60,15 @@ DIAGNOSTIC_COLUMNS: Final = (
     "platform",
     "message",
     "hint",
+)
+FREE_SLOT_COLUMNS: Final = (
+    "slots",
+    "account",
+    "platform",
+    "at_utc",
+    "local_day",
+    "local_time",
+    "tz",
 )
 DAILY_COLUMNS: Final = ("account", "utc_day", "platform", "posts")
 FIGURES_COLUMNS: Final = ("identity", "platform", "account", "post_id", "polled_at", *METRICS)
@@ -76,6 +90,10 @@ class ReportData:
     notes: tuple[str, ...] = ()
     has_ledger: bool = False
     permalinks: Mapping[str, str] = field(default_factory=dict)  # identity -> http(s) URL
+    #: Posting slots no post takes yet (FREE_SLOT_COLUMNS), shown in the grids.
+    free_slots: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(FREE_SLOT_COLUMNS), dtype=object)
+    )
 
 
 def _zone(entry: Entry | None) -> tzinfo:
@@ -98,10 +116,19 @@ def _when(at: datetime, entry: Entry | None) -> dict[str, Any]:
     }
 
 
+def _origin(origin: Origin | None) -> dict[str, str]:
+    if origin is None:
+        return {"origin": "", "badge": "", "origin_label": ""}
+    return {"origin": origin.kind, "badge": origin.badge, "origin_label": origin.label}
+
+
 def _record_row(record: LedgerPost, action: str) -> dict[str, Any] | None:
-    """A post only the ledger knows (removed from the calendar since it was sent)."""
+    """A post only the ledger knows (removed from the calendar since it was sent, or an
+    occurrence the calendar no longer produces: past the rolling horizon's start, or edited
+    out of its series)."""
     if record.scheduled_for is None:
         return None
+    origin = origin_of_id(record.entry_id)
     return {
         "identity": record.identity,
         "entry_id": record.entry_id,
@@ -109,12 +136,16 @@ def _record_row(record: LedgerPost, action: str) -> dict[str, Any] | None:
         "account": record.account,
         **_when(record.scheduled_for, None),
         "caption": "",
-        "preview": "(not in the calendar any more)",
+        # An occurrence is no longer produced once past (or edited out of its series).
+        "preview": "(not produced by the calendar now)"
+        if origin
+        else "(not in the calendar any more)",
         "status": record.status,
         "action": action,
         "source": record.source,
         "invalid": False,
         "in_calendar": False,
+        **_origin(origin),
     }
 
 
@@ -146,6 +177,7 @@ def posts_frame(
                 "source": str(post.source),
                 "invalid": (post.source.file, post.source.line) in invalid,
                 "in_calendar": True,
+                **_origin(origin_of(post.entry)),
             }
         )
     for identity in sorted(set(ledger) - seen):
@@ -159,6 +191,23 @@ def posts_frame(
     return frame.sort_values(["at_utc", "platform", "identity"], kind="stable").reset_index(
         drop=True
     )
+
+
+def free_slots_frame(free: Sequence[FreeSlot]) -> pd.DataFrame:
+    """Free slots placed as the grids place posts: on the local day of the slots' own zone."""
+    rows = [
+        {
+            "slots": slot.slots,
+            "account": slot.account,
+            "platform": slot.platform,
+            "at_utc": slot.at.astimezone(UTC),
+            "local_day": slot.at.date(),
+            "local_time": f"{slot.at:%H:%M}",
+            "tz": slot.at.tzname() or "",
+        }
+        for slot in free
+    ]
+    return pd.DataFrame(rows, columns=list(FREE_SLOT_COLUMNS), dtype=object)
 
 
 def diagnostics_frame(result: ValidationResult) -> pd.DataFrame:
@@ -223,8 +272,10 @@ def build_report_data(
     generated_at: datetime,
     *,
     title: str = "Content calendar report",
+    free_slots: Sequence[FreeSlot] = (),
 ) -> ReportData:
-    """The report's tables. `ledger_state` None: no ledger (every post shows as planned)."""
+    """The report's tables. `ledger_state` None: no ledger (every post shows as planned).
+    `free_slots`: the posting slots still free (report.free_slots), shown in the grids."""
     ledger = ledger_state.posts if ledger_state is not None else {}
     posts = posts_frame(result, ledger, plan)
     notes = list(result.notes)
@@ -247,4 +298,5 @@ def build_report_data(
         notes=tuple(notes),
         has_ledger=ledger_state is not None,
         permalinks=_permalinks(ledger_state),
+        free_slots=free_slots_frame(free_slots),
     )

@@ -234,3 +234,66 @@ def test_the_example_calendar_report(driver: Any, tmp_path: Path) -> None:
     assert expected and expected <= seen
     assert console_errors(driver) == []
     assert os.path.getsize(ARTIFACTS / "report.png") > 10_000
+
+
+_MARKS_JS = """
+var root = document.querySelector(arguments[0]);
+function shown(el) { return el.offsetParent !== null && el.getBoundingClientRect().width > 0; }
+return {
+  badges: Array.from(root.querySelectorAll('li.post span.orig')).filter(shown).map(function (s) {
+    return {identity: s.closest('li.post').getAttribute('data-identity'), text: s.innerText};
+  }),
+  free: Array.from(root.querySelectorAll('li.free')).filter(shown).map(function (li) {
+    return li.getAttribute('data-at') + ' ' + li.innerText;
+  }),
+  counts: Array.from(root.querySelectorAll('li.free-count')).filter(shown).map(function (li) {
+    return li.closest('td').getAttribute('data-date') + ' ' + li.innerText;
+  })
+};
+"""
+
+
+def test_series_queue_pool_marks_and_free_slots_are_visible(driver: Any, tmp_path: Path) -> None:
+    from pipeline.report.free_slots import free_slots
+    from tests.report import living
+
+    result = living.result(tmp_path, slots=True)
+    state = living.state()
+    data = build_report_data(
+        result,
+        state,
+        living.plan(state.posts),
+        NOW,
+        free_slots=free_slots(result, living.weekday_slots),
+    )
+    open_report(driver, render_html(data), tmp_path / "living.html")
+    # It opens at the first week with something to come: 30 Nov - 6 Dec.
+    assert driver.find_element(By.CSS_SELECTOR, "#week-pager .pager-label").text.startswith(
+        "Week 49"
+    )
+    week = driver.execute_script(_MARKS_JS, "#week-pager")
+    badges = {b["identity"]: b["text"] for b in week["badges"]}
+    assert badges == {
+        "weekly-tip@2026-12-01/linkedin": "↻ weekly-tip",
+        "weekly-tip@2026-12-03/linkedin": "↻ weekly-tip",
+        "launch-teaser/x": "⇥ weekdays 08:30",
+        "best-tip@r3/x": "♻ tips #3",
+    }
+    assert any(f.startswith("2026-12-01T07:30:00Z 08:30") and "free" in f for f in week["free"])
+    assert not any(f.startswith("2026-12-02") for f in week["free"])
+    month = driver.execute_script(_MARKS_JS, "#month-pager")
+    assert month["free"] == []  # the month grid counts them instead
+    assert month["counts"] == ["2026-11-30 2 free slots"]  # November's last free slots
+    driver.find_element(By.CSS_SELECTOR, "#month-pager button.next").click()
+    month = driver.execute_script(_MARKS_JS, "#month-pager")
+    assert "2026-12-01 2 free slots" in month["counts"]
+    assert not any(c.startswith("2026-12-02") for c in month["counts"])
+    assert {b["text"] for b in month["badges"]} >= {"↻ weekly-tip", "♻ tips #3"}
+    # Past the last post, weeks of free slots only.
+    following = driver.find_element(By.CSS_SELECTOR, "#week-pager button.next")
+    following.click()
+    following.click()
+    week = driver.execute_script(_MARKS_JS, "#week-pager")
+    assert week["badges"] == [] and len(week["free"]) == 10  # Mon-Fri, 08:30 and 17:00
+    screenshot(driver, "report-living.png")
+    assert console_errors(driver) == []
