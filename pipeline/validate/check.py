@@ -103,13 +103,21 @@ def _check_part(
     entries = expansion.entries
     part = _Part(build=[*build, *expansion.diagnostics], checks=check_each(entries, ctx))
     part.templates = expansion.templates
-    for e in templates:  # duplicates and counts are of what the user wrote
-        part.keys.append((e.id, e.source.file, e.source.line, len(e.platforms)))
+    # Duplicates are of what the user wrote; posts checked are what the rules saw (each
+    # occurrence of a series on each of its platforms).
+    made = Counter((e.source.file, e.source.line) for e in entries for _ in e.platforms)
+    for e in templates:
+        checked = made[e.source.file, e.source.line] if _is_template(e) else len(e.platforms)
+        part.keys.append((e.id, e.source.file, e.source.line, checked))
     for e in entries:
         part.slots.extend(entry_slots(e, ctx.now))
         if recorded and _already_sent(e, recorded):
             part.sent.add((e.source.file, e.source.line))
     return entries, part
+
+
+def _is_template(entry: Entry) -> bool:
+    return any(getattr(entry, key) for key in LIVING_KEYS)
 
 
 _FORKED: (
