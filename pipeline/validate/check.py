@@ -58,6 +58,10 @@ class ValidationResult:
         """(file, line) of entries with an error; publish skips or refuses these."""
         return {(d.file, d.line) for d in self.errors}
 
+    def invalid(self) -> frozenset[tuple[str, int, str | None]]:
+        """(file, line, entry) of every error, for `is_invalid`."""
+        return frozenset((d.file, d.line, d.entry) for d in self.errors)
+
     def summary(self) -> dict[str, Any]:
         codes = Counter(d.code for d in self.diagnostics)
         return {
@@ -71,6 +75,14 @@ class ValidationResult:
             "by_code": dict(sorted(codes.items())),
             "notes": list(self.notes),
         }
+
+
+def is_invalid(entry: Entry, invalid: frozenset[tuple[str, int, str | None]]) -> bool:
+    """Whether an error is about this entry: one at its line naming it, its series (an error in
+    the template: every occurrence) or no entry; an error naming one occurrence (a DST gap, an
+    override's text) leaves the series' other occurrences valid."""
+    file, line = entry.source.file, entry.source.line
+    return any((file, line, name) in invalid for name in {entry.id, entry.series, None})
 
 
 #: Below this many entries a second process costs more than it saves.
