@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import multiprocessing
 import os
 import sys
@@ -168,19 +169,30 @@ def _probe_records(items: Sequence[Item], root: str, probe: MediaProbe) -> dict[
     """Each distinct local file the records name, inspected once, before the slices split."""
     facts: dict[str, MediaFacts] = {}
     for calendar, _, record in items:
-        raw = record.fields.get("media")
-        if raw is None or isinstance(raw, dict | bool):
-            continue
-        try:
-            refs, _ = media_refs(
-                tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
-            )
-        except TypeError:
-            continue
-        for ref in refs:
-            if ref.kind == "file" and ref.path and ref.key not in facts:
-                facts[ref.key] = probe.probe(ref.path)
+        for raw in (record.fields.get("media"), *_override_media(record)):
+            if raw is None or isinstance(raw, dict | bool):
+                continue
+            try:
+                refs, _ = media_refs(
+                    tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
+                )
+            except TypeError:
+                continue
+            for ref in refs:
+                if ref.kind == "file" and ref.path and ref.key not in facts:
+                    facts[ref.key] = probe.probe(ref.path)
     return facts
+
+
+def _override_media(record: RawRecord) -> list[Any]:
+    """The media a series' overrides name (a CSV cell holds them as JSON)."""
+    overrides = record.fields.get("overrides")
+    if isinstance(overrides, str) and record.from_text:
+        with contextlib.suppress(ValueError):
+            overrides = json.loads(overrides)
+    if not isinstance(overrides, dict):
+        return []
+    return [o.get("media") for o in overrides.values() if isinstance(o, dict)]
 
 
 @contextlib.contextmanager
