@@ -157,6 +157,9 @@ class Recurrence:
     overrides: Mapping[date, Mapping[str, Any]] = field(default_factory=dict)
     #: the lines of `skip:` and `overrides:`, for diagnostics about their dates
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    #: False when the schema found an error in these keys: the series makes no posts (a typo
+    #: in `until:` must not make it open-ended), and is not a template the plan cancels for
+    usable: bool = True
 
 
 @dataclass(frozen=True, slots=True)

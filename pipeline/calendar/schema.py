@@ -642,6 +642,7 @@ def _recurrence(
                     key=key,
                 )
         return None
+    before = len(out.items)
     if out.entry is None:
         out.add(
             "E162",
@@ -672,18 +673,21 @@ def _recurrence(
             day = _series_date(item, pattern, out, "skip")
             if day is not None:
                 skip.append(day)
-    # Kept even when unusable (the diagnostics above say why): the entry stays a template,
-    # never mistaken for one dated post, and the schedule stage expands only usable rules.
+    overrides = _overrides(record, pattern, directory, project_root, out)
+    # Kept even when unusable (the diagnostics say why): the entry stays a template, never
+    # mistaken for one dated post, and the schedule stage expands only usable ones.
+    usable = not any(d.is_error for d in out.items[before:])
     return Recurrence(
         rule=rule.strip(),
         line=record.field_lines.get("repeat", record.line),
         until=until,
         count=count,
         skip=tuple(sorted(set(skip))),
-        overrides=MappingProxyType(_overrides(record, pattern, directory, project_root, out)),
+        overrides=MappingProxyType(overrides),
         field_lines=MappingProxyType(
             {k: record.field_lines[k] for k in ("skip", "overrides") if k in record.field_lines}
         ),
+        usable=usable,
     )
 
 

@@ -91,10 +91,12 @@ def occurrences(
     the rule cannot be used."""
     rec, tz, start = template.repeat, template.tz, template.at_local
     assert rec is not None and tz is not None and start is not None and template.id
+    if not rec.usable:
+        return None  # the schema reported why
     try:
         rule = build_rule(rec.rule, start, rec.until, rec.count)
     except RuleProblem:
-        return None  # the schema reported it
+        return None
     zone = times.zone(tz)
     earliest = now + timedelta(seconds=SCHEDULE_NOW_WITHIN_S)
     latest = now + timedelta(days=MAX_AHEAD_DAYS)
