@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,20 +121,23 @@ def _rows(steps: Sequence[Step], show_all: bool) -> list[list[Step]]:
     return rows
 
 
-def _when_local(step: Step) -> tuple[datetime, str] | None:
-    """A step's wall time and zone (the entry's; UTC for a cancel, which has no entry)."""
+def _when_local(step: Step, tz: str | None) -> tuple[datetime, str] | None:
+    """A step's wall time and zone: the entry's, or for a cancel (no entry) its recorded time
+    in `tz`, the zone of its series' other steps (UTC when none)."""
     post = step.post
     if post is not None and post.entry.at_local is not None and post.entry.tz:
         return post.entry.at_local, post.entry.tz
     when = step.scheduled_for
-    return (when.replace(tzinfo=None), "UTC") if when is not None else None
+    if when is None:
+        return None
+    return when.astimezone(zone(tz or "UTC")).replace(tzinfo=None), tz or "UTC"
 
 
-def series_summary(steps: Sequence[Step]) -> str:
+def series_summary(steps: Sequence[Step], tz: str | None = None) -> str:
     """`weekly-tip × 52 (Tue, Thu 09:00 Europe/Berlin, 2027-01-05 … 2027-06-29)`: a series'
     steps of one action, counted in occurrences (a post on two platforms is one)."""
     occurrences = {s.identity.rsplit("/", 1)[0] for s in steps}
-    times = sorted(w for w in (_when_local(s) for s in steps) if w is not None)
+    times = sorted(w for w in (_when_local(s, tz) for s in steps) if w is not None)
     if not times:
         return f"{steps[0].series} × {len(occurrences)}"
     days = sorted({t.weekday() for t, _ in times})
@@ -158,7 +161,7 @@ def _skipped_labels(skipped: Sequence[Entry], show_all: bool) -> list[str]:
     ]
 
 
-def _group_line(steps: Sequence[Step], color: bool) -> str:
+def _group_line(steps: Sequence[Step], zones: Mapping[str, str], color: bool) -> str:
     """One row for a series' steps of one action; `--all` lists them one by one."""
     first = steps[0]
     symbol, style = SYMBOLS[first.action]
@@ -171,7 +174,7 @@ def _group_line(steps: Sequence[Step], color: bool) -> str:
     where = str(first.post.source) if first.post else ""
     text = (
         f"  {paint(f'{symbol} {first.action:<9}', style, color=color)} "
-        f"{printable(series_summary(steps))}  "
+        f"{printable(series_summary(steps, zones.get(first.series or '')))}  "
         f"{paint(f'{printable(platforms)}', 'bold', color=color)}"
         + (f"  {paint(printable(where), 'dim', color=color)}" if where else "")
     )
@@ -200,7 +203,12 @@ def render_plan_text(
     rows = _rows(plan.steps, show_all)
     if not rows:
         lines.append("  No changes. The service is in step with the calendar.")
-    lines += [_line(r[0], color) if len(r) == 1 else _group_line(r, color) for r in rows]
+    zones = {
+        s.post.entry.series: s.post.entry.tz
+        for s in plan.steps
+        if s.post is not None and s.post.entry.series and s.post.entry.tz
+    }
+    lines += [_line(r[0], color) if len(r) == 1 else _group_line(r, zones, color) for r in rows]
     for label in _skipped_labels(skipped, show_all):
         lines.append(
             f"  {paint('✖ skipped  ', 'red', color=color)} {printable(label)}  "
