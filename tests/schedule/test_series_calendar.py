@@ -211,3 +211,27 @@ def test_rule_checks_name_what_is_wrong() -> None:
         check_rule("FREQ=WEEKLY;BYDAY=TU,XX")
     assert problem.value.code == "E160" and "XX" in problem.value.message
     assert check_rule("rrule: freq=weekly; byday=tu,th") == "FREQ=WEEKLY;BYDAY=TU,TH"
+
+
+def _readme_block(language: str) -> str:
+    from tests.helpers import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Recurring posts", 1)[1].split("\n## ", 1)[0]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_examples_are_clean_and_mean_the_same(tmp_path: Path) -> None:
+    yaml_text = "defaults: {account: '@acme'}\nposts:\n" + "".join(
+        f"  {line}\n" for line in _readme_block("yaml").splitlines()
+    )
+    written = series_result(tmp_path / "yaml", yaml_text)
+    table = check(tmp_path / "csv", {"schedules/cal.csv": _readme_block("csv")})
+    assert not written.diagnostics and not table.diagnostics, (
+        written.diagnostics,
+        table.diagnostics,
+    )
+    assert len(written.entries) == 50
+    assert [(e.id, e.at_utc, e.caption_for("x")) for e in written.entries] == [
+        (e.id, e.at_utc, e.caption_for("x")) for e in table.entries
+    ]
