@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -140,14 +141,24 @@ def series_summary(steps: Sequence[Step], tz: str | None = None) -> str:
     times = sorted(w for w in (_when_local(s, tz) for s in steps) if w is not None)
     if not times:
         return f"{steps[0].series} × {len(occurrences)}"
-    days = sorted({t.weekday() for t, _ in times})
-    weekdays = "daily" if len(days) == 7 else ", ".join(_WEEKDAYS[d] for d in days)
     clock = sorted({f"{t:%H:%M}" for t, _ in times})
     at = ", ".join(clock) if len(clock) <= 3 else f"{len(clock)} times of day"
     zones = ", ".join(dict.fromkeys(z for _, z in times))
     first, last = times[0][0].date(), times[-1][0].date()
     span = f"{first}" if first == last else f"{first} … {last}"
-    return f"{steps[0].series} × {len(occurrences)} ({weekdays} {at} {zones}, {span})"
+    return f"{steps[0].series} × {len(occurrences)} ({_weekdays(times)}{at} {zones}, {span})"
+
+
+def _weekdays(times: Sequence[tuple[datetime, str]]) -> str:
+    """`Tue, Thu ` for a series that repeats within weeks (at most a week between most of its
+    dates), `daily ` when that is every day; nothing for a monthly or yearly one, whose dates
+    fall on any weekday."""
+    dates = sorted({t.date() for t, _ in times})
+    gaps = sorted((b - a).days for a, b in itertools.pairwise(dates))
+    if not gaps or gaps[len(gaps) // 2] > 7:
+        return ""
+    days = sorted({d.weekday() for d in dates})
+    return "daily " if len(days) == 7 else ", ".join(_WEEKDAYS[d] for d in days) + " "
 
 
 def _skipped_labels(skipped: Sequence[Entry], show_all: bool) -> list[str]:

@@ -111,3 +111,22 @@ def test_the_json_plan_keeps_every_step(planned: PlanResult) -> None:
     assert cancel["series"] == "weekly-tip" and cancel["occurrence"] in ("2026-12-08", "2026-12-15")
     launch = next(s for s in steps if s["identity"] == "launch/x")
     assert launch["series"] is None and launch["occurrence"] is None
+
+
+def test_a_monthly_series_names_no_weekdays(tmp_path: Path) -> None:
+    """Monthly dates fall on any weekday: the summary gives the time, not 'daily'."""
+    write(
+        tmp_path,
+        {
+            "schedules/cal.yaml": """
+            defaults: {timezone: Europe/Berlin, account: '@demo'}
+            posts:
+              - {id: roundup, at: 2026-12-01 09:00, repeat: "FREQ=MONTHLY;BYMONTHDAY=1", platforms: [x], text: hi}
+            """
+        },
+    )
+    (tmp_path / ".git").mkdir()
+    result = validate([str(tmp_path / "schedules")], load_config(str(tmp_path)), NOW)
+    plan = build_plan(result, {}, PlanOptions(now=NOW)).plan
+    text = render_plan_text(plan, header="h")
+    assert "roundup × 12 (09:00 Europe/Berlin, 2026-12-01 … 2027-11-01)" in text
