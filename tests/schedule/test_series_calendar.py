@@ -235,3 +235,24 @@ def test_the_readme_examples_are_clean_and_mean_the_same(tmp_path: Path) -> None
     assert [(e.id, e.at_utc, e.caption_for("x")) for e in written.entries] == [
         (e.id, e.at_utc, e.caption_for("x")) for e in table.entries
     ]
+
+
+def test_plan_groups_a_series_and_all_lists_every_occurrence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "cal.yaml").write_text(SERIES.lstrip(), encoding="utf-8")
+    args = ["plan", str(tmp_path / "schedules"), "--now", "2026-11-28T12:00Z"]
+    assert main(args) == 0
+    grouped = capsys.readouterr().out
+    assert (
+        "+ create    weekly-tip × 50 (Tue, Thu 09:00, 10:30 Europe/Berlin, 2027-01-05 … 2027-06-29)  linkedin, x"
+        in grouped
+    )
+    assert "1 entries, 100 posts" in grouped and "Plan: 100 to create" in grouped
+    assert main([*args, "--all"]) == 0
+    every = capsys.readouterr().out
+    assert every.count("+ create") == 100 and "weekly-tip ×" not in every
