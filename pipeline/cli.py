@@ -112,7 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     _calendar_args(p)
     _plan_args(p)
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--all", action="store_true", help="also list unchanged posts")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every post: unchanged ones too, and each occurrence of a series",
+    )
     _verbose_arg(p)
     p.add_argument(
         "--out",

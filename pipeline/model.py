@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 #: The networks the Status 200 Uploads API takes (OpenAPI 2026-09-28, `Platform`).
 #: The API publishes a post due within this many seconds at once instead of scheduling it.
 SCHEDULE_NOW_WITHIN_S: Final = 60
+#: The API schedules at most this many days ahead (rules check it; series expand up to it).
+MAX_AHEAD_DAYS: Final = 365
 #: A post whose time passed longer ago than this before it could be sent is missed, not sent late.
 LATE_GRACE: Final = timedelta(minutes=15)
 
@@ -150,8 +152,14 @@ class Recurrence:
     until: date | None = None
     count: int | None = None
     skip: tuple[date, ...] = ()
-    #: local date -> the fields that occurrence changes ("at" as "HH:MM", "text", ...)
+    #: local date -> the Entry fields that occurrence changes ("at" as a time of day or a
+    #: local datetime, "text", "captions", "title", "media"), read by the schema
     overrides: Mapping[date, Mapping[str, Any]] = field(default_factory=dict)
+    #: the lines of `skip:` and `overrides:`, for diagnostics about their dates
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+    #: False when the schema found an error in these keys: the series makes no posts (a typo
+    #: in `until:` must not make it open-ended), and is not a template the plan cancels for
+    usable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +308,14 @@ def identity(entry: Entry, platform: str) -> str:
         return f"{entry.id}/{platform}"
     at = entry.at_utc.strftime("%Y-%m-%dT%H:%M:%SZ") if entry.at_utc else "?"
     return f"{entry.accounts.get(platform, '')}/{platform}/{at}"
+
+
+def series_of(entry_id: str | None) -> str | None:
+    """The template id of an occurrence's id or identity ("weekly-tip@2027-01-05/x" ->
+    "weekly-tip"), or None for a post written as such (user ids cannot contain "@")."""
+    if not entry_id or "@" not in entry_id:
+        return None
+    return entry_id.split("@", 1)[0]
 
 
 def fingerprint(entry: Entry, platform: str, media_digests: Mapping[str, str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.model import DstState
@@ -32,6 +32,7 @@ _ISO = re.compile(
     r"(?:\s*[AaPp]\.?[Mm]\.?)?))?"  # spreadsheets export "8:30 PM" beside an ISO date
     r"\s*(?P<off>Z|[+-]\d{2}:?\d{2})?$"
 )
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRACTION = re.compile(r"(:\d{2})\.\d+")
 _TIME = re.compile(
     r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
@@ -169,6 +170,22 @@ def parse_when(
             "E401", f"cannot read {shorten(text)} as a date and time", "write 2026-12-01 09:00"
         )
     return _in_range(text, _parse_with_format(text, date_format))
+
+
+def parse_date(text: str, date_format: str | None = None) -> date | None:
+    """A date alone (a series' `until:` or `skip:`), ISO or in the declared `date_format`;
+    None when it cannot be read."""
+    text = text.strip()
+    try:
+        if _ISO_DATE.match(text):
+            day = date.fromisoformat(text)
+        elif date_format is not None:
+            day = datetime.strptime(text, date_format).date()
+        else:
+            return None
+    except (ValueError, re.error):
+        return None
+    return day if year_problem(day.year) is None else None
 
 
 def _in_range(text: str, when: LocalWhen) -> LocalWhen:

@@ -12,6 +12,7 @@ from PIL import Image
 from pipeline.config import load_config
 
 if TYPE_CHECKING:
+    from pipeline.model import Entry
     from pipeline.validate.check import ValidationResult
 
 #: Tests pretend it is this time, so calendars in December 2026 stay in the future forever.
@@ -51,6 +52,18 @@ def check(
         write(root, files)
     targets = paths or [str(root)]
     return validate(targets, load_config(targets[0]), now)
+
+
+def wall(entry: Entry) -> datetime:
+    """An entry's wall time, known to be there (for typed tests)."""
+    assert entry.at_local is not None
+    return entry.at_local
+
+
+def utc(entry: Entry) -> datetime:
+    """An entry's instant, known to be there (for typed tests)."""
+    assert entry.at_utc is not None
+    return entry.at_utc
 
 
 def found(result: ValidationResult) -> set[tuple[str, int]]:

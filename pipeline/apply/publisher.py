@@ -147,7 +147,7 @@ class Publisher:
         self._check_keys(plan, state)
         if self.opts.dry_run:
             return self._dry_run(plan, state)
-        if not plan.of("create", "replace", "cancel", "reconcile", "defer"):
+        if not _work(plan):
             return self.ctx.summary  # nothing to do: the ledger does not grow on idle runs
         self.ledger.append(
             RunStarted(
@@ -207,7 +207,7 @@ class Publisher:
 
     def _execute(self, plan: Plan, state: LedgerState) -> None:
         """Each backend carries out its own steps; one without its key holds them back."""
-        split = self._split(plan.of("create", "replace", "cancel", "reconcile", "defer"), state)
+        split = self._split(_work(plan), state)
         self.progress.start(sum(b.progress_total(split[i]) for i, b in enumerate(self.backends)))
         for index in reversed(range(len(self.backends))):  # Status 200 first, as ever
             backend, steps = self.backends[index], split[index]
@@ -234,3 +234,10 @@ class Publisher:
             else:
                 self.ctx.hold([step], backend.hold_reason)
         return self.summary
+
+
+def _work(plan: Plan) -> list[Step]:
+    """The steps a backend carries out; a deferred series occurrence is not one of them (see
+    Step.quiet): the plan shows it, and a later run sends it."""
+    active = plan.of("create", "replace", "cancel", "reconcile", "defer")
+    return [s for s in active if not s.quiet]

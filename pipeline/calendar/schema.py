@@ -8,28 +8,37 @@ splits it into one request per platform.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from datetime import time as dt_time
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import times
 from pipeline.calendar.raw import RawRecord
+from pipeline.calendar.recurrence import RuleProblem, check_rule
 from pipeline.model import (
     PLATFORMS,
     ClipRef,
     Diagnostic,
     Entry,
     MediaRef,
+    Recurrence,
     SourceRef,
 )
 from pipeline.rules.codes import make
 from pipeline.rules.options import ALIASES, OPTIONS, coerce, did_you_mean
 from pipeline.textsafe import key_name, shorten
 
+#: A recurring post's keys (`repeat:` makes the entry a series template).
+SERIES_KEYS = ("repeat", "until", "count", "skip", "overrides")
+#: What an override may change in its occurrence.
+OVERRIDE_KEYS = ("at", "text", "captions", "title", "media")
 POST_KEYS = (
     "id",
     "at",
@@ -46,6 +55,7 @@ POST_KEYS = (
     "clip",
     "clip_job",
     "clip_index",
+    *SERIES_KEYS,
     *PLATFORMS,
 )
 DEFAULT_KEYS = ("timezone", "account", "platforms", "date_format", *PLATFORMS)
@@ -262,6 +272,13 @@ def build_entry(
     out = _Collector(record, entry_id)
     if raw_id is not None and not entry_id:
         out.add("E105", "id must be text or a number", key="id")
+    if entry_id and "@" in entry_id:
+        out.add(
+            "E163",
+            f"id {shorten(entry_id)} contains @",
+            hint="@ names the occurrences of a series (weekly-tip@2027-01-05); choose another id",
+            key="id",
+        )
     blocks = _check_keys(fields, out)
     _check_control(fields, out)
 
@@ -277,26 +294,10 @@ def build_entry(
         if isinstance(text, bool | list | dict):
             out.add("E105", "text must be text", key="text")
         text = _text(text)
-    captions: dict[str, str] = {}
-    raw_captions = fields.get("captions")
-    if raw_captions is not None:
-        if not isinstance(raw_captions, dict):
-            out.add(
-                "E105",
-                "captions must map platforms to text, e.g. captions: {x: ...}",
-                key="captions",
-            )
-        else:
-            for name, caption in raw_captions.items():
-                known, hint = platform_name(str(name))
-                if known is None:
-                    out.add("E107", f"captions.{name}: unknown platform", hint=hint, key="captions")
-                elif _text(caption) is None:
-                    out.add("E105", f"captions.{name} must be text", key="captions")
-                else:
-                    captions[known] = _text(caption)  # type: ignore[assignment]
+    captions = _captions(fields.get("captions"), out, "captions")
     title = _text(fields.get("title"))
     at_local, tz, at_utc, dst = when
+    repeat = _recurrence(record, defaults, directory, project_root, out)
     entry = Entry(
         source=SourceRef(record.file, record.line),
         id=entry_id,
@@ -312,8 +313,32 @@ def build_entry(
         at_utc=at_utc,
         dst=dst,
         clip=clip,
+        repeat=repeat,
     )
     return entry, out.items
+
+
+def _captions(raw: Any, out: _Collector, key: str, where: str = "captions") -> dict[str, str]:
+    """Per-platform captions (a post's, or an override's: `where` names it in messages)."""
+    captions: dict[str, str] = {}
+    if raw is None:
+        return captions
+    if not isinstance(raw, dict):
+        out.add(
+            "E105" if where == "captions" else "E165",
+            f"{where} must map platforms to text, e.g. captions: {{x: ...}}",
+            key=key,
+        )
+        return captions
+    for name, caption in raw.items():
+        known, hint = platform_name(str(name))
+        if known is None:
+            out.add("E107", f"{where}.{name}: unknown platform", hint=hint, key=key)
+        elif _text(caption) is None:
+            out.add("E105", f"{where}.{name} must be text", key=key)
+        else:
+            captions[known] = _text(caption)  # type: ignore[assignment]
+    return captions
 
 
 def _check_keys(fields: Mapping[str, Any], out: _Collector) -> list[str]:
@@ -590,6 +615,213 @@ def _when(
         )
         return when.local, tz_name, None, "ok"
     return when.local, tz_name, resolved.utc, resolved.dst
+
+
+# --- recurring posts: repeat, until, count, skip, overrides -> model.Recurrence --------------
+
+
+def _recurrence(
+    record: RawRecord,
+    defaults: Defaults,
+    directory: str,
+    project_root: str,
+    out: _Collector,
+) -> Recurrence | None:
+    """The series a `repeat:` makes (None for a dated post, or a rule that cannot be used; the
+    diagnostics say why). Dates are local dates in the post's zone, ISO or the file's
+    `date_format`; the series itself is expanded later, by `pipeline.schedule.series`."""
+    fields = record.fields
+    raw = fields.get("repeat")
+    if raw is None:
+        for key in SERIES_KEYS[1:]:
+            if fields.get(key) is not None:
+                out.add(
+                    "E167",
+                    f"{key}: is for recurring posts, and this post has no repeat:",
+                    hint='add repeat: "FREQ=WEEKLY;BYDAY=TU" (an RFC 5545 RRULE), or remove it',
+                    key=key,
+                )
+        return None
+    before = len(out.items)
+    if out.entry is None:
+        out.add(
+            "E162",
+            "a recurring post needs an id",
+            hint="its occurrences are named after it (weekly-tip@2027-01-05): add id: weekly-tip",
+            key="repeat",
+        )
+    rule = _text(raw) or ""
+    try:
+        check_rule(rule)
+    except RuleProblem as problem:
+        out.add(problem.code, problem.message, hint=problem.hint, key="repeat")
+    pattern = defaults.date_pattern
+    until = _series_date(fields.get("until"), pattern, out, "until")
+    count = _count(fields.get("count"), out)
+    if fields.get("until") is not None and fields.get("count") is not None:
+        out.add(
+            "E161",
+            "until: and count: together: a series ends one way",
+            hint="keep one (RFC 5545 allows only one of UNTIL and COUNT)",
+            key="until",
+        )
+    skip: list[date] = []
+    raw_skip = fields.get("skip")
+    if raw_skip is not None:
+        items = _split(raw_skip, ";,") if isinstance(raw_skip, str | list) else [raw_skip]
+        for item in items:
+            day = _series_date(item, pattern, out, "skip")
+            if day is not None:
+                skip.append(day)
+    overrides = _overrides(record, pattern, directory, project_root, out)
+    # Kept even when unusable (the diagnostics say why): the entry stays a template, never
+    # mistaken for one dated post, and the schedule stage expands only usable ones.
+    usable = not any(d.is_error for d in out.items[before:])
+    return Recurrence(
+        rule=rule.strip(),
+        line=record.field_lines.get("repeat", record.line),
+        until=until,
+        count=count,
+        skip=tuple(sorted(set(skip))),
+        overrides=MappingProxyType(overrides),
+        field_lines=MappingProxyType(
+            {k: record.field_lines[k] for k in ("skip", "overrides") if k in record.field_lines}
+        ),
+        usable=usable,
+    )
+
+
+def _series_date(
+    value: Any, pattern: str | None, out: _Collector, key: str, code: str = "E164"
+) -> date | None:
+    """A local date written as ISO (2027-06-30) or in the file's `date_format`, or None."""
+    if value is None:
+        return None
+    text = _text(value)
+    day = times.parse_date(text, pattern) if text is not None else None
+    if day is None:
+        out.add(
+            code,
+            f"{key}: {shorten(value)} is not a date",
+            hint="write it as 2027-06-30 (or in the file's date_format)",
+            key=key,
+        )
+    return day
+
+
+def _count(value: Any, out: _Collector) -> int | None:
+    if value is None:
+        return None
+    text = _text(value)
+    number = int(text) if text is not None and text.strip().isdigit() else 0
+    if number < 1:
+        out.add(
+            "E164",
+            f"count: {shorten(value)} is not a number of posts",
+            hint="a whole number, 1 or more, e.g. count: 40",
+            key="count",
+        )
+        return None
+    return number
+
+
+def _overrides(
+    record: RawRecord,
+    pattern: str | None,
+    directory: str,
+    project_root: str,
+    out: _Collector,
+) -> dict[date, Mapping[str, Any]]:
+    """Occurrence date -> the Entry fields it changes (`at` as a time or a local datetime).
+    In a CSV cell, overrides are JSON: {"2027-02-11": {"at": "10:30", "text": "..."}}."""
+    raw = record.fields.get("overrides")
+    if raw is None:
+        return {}
+    if isinstance(raw, str) and record.from_text:
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            out.add(
+                "E165",
+                f"overrides: not JSON ({exc})",
+                hint='in a CSV cell: {"2027-02-11": {"at": "10:30", "text": "Special"}}',
+                key="overrides",
+            )
+            return {}
+    if not isinstance(raw, dict):
+        out.add(
+            "E165",
+            "overrides: must map occurrence dates to changes",
+            hint='e.g. overrides: {2027-02-11: {at: "10:30", text: "Special edition"}}',
+            key="overrides",
+        )
+        return {}
+    found: dict[date, Mapping[str, Any]] = {}
+    for when, change in raw.items():
+        day = _series_date(when, pattern, out, "overrides", "E165")
+        if day is None:
+            continue
+        where = f"overrides.{day.isoformat()}"
+        if not isinstance(change, dict) or not change:
+            out.add(
+                "E165",
+                f"{where}: must be a mapping of changes",
+                hint="e.g. {at: '10:30', text: 'Special edition'}; to leave a date out use skip:",
+                key="overrides",
+            )
+            continue
+        fields: dict[str, Any] = {}
+        for key, value in change.items():
+            if key not in OVERRIDE_KEYS:
+                guess = did_you_mean(str(key), OVERRIDE_KEYS)
+                out.add(
+                    "E165",
+                    f"{where}: {shorten(key)} cannot be changed for one occurrence",
+                    hint=(f"did you mean {guess!r}? " if guess else "")
+                    + "an override changes "
+                    + ", ".join(OVERRIDE_KEYS),
+                    key="overrides",
+                )
+            elif key == "at":
+                moved = _override_at(value, pattern)
+                if moved is None:
+                    out.add(
+                        "E165",
+                        f"{where}.at: {shorten(value)} is not a time of day or a local date "
+                        "and time",
+                        hint='write "10:30", or "2027-02-12 10:30" to move it (no offset: the '
+                        "post's timezone applies)",
+                        key="overrides",
+                    )
+                else:
+                    fields["at"] = moved
+            elif key == "captions":
+                fields["captions"] = _captions(value, out, "overrides", f"{where}.captions")
+            elif key == "media":
+                fields["media"] = _media({"media": value}, directory, project_root, out)
+            elif _text(value) is None:
+                out.add("E165", f"{where}.{key}: must be text", key="overrides")
+            else:
+                fields[key] = _text(value)
+        found[day] = MappingProxyType(fields)
+    return found
+
+
+def _override_at(value: Any, pattern: str | None) -> Any:
+    """An override's `at`: a time of day on its own date ("10:30"), or a local date and time
+    to move the occurrence to; None when unreadable."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return dt_time(*times.parse_time_of_day(text))
+    except times.TimeProblem:
+        pass
+    try:
+        when = times.parse_when(text, pattern)
+    except times.TimeProblem:
+        return None
+    return when.local if when.offset is None else None
 
 
 def _media(

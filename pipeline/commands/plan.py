@@ -60,7 +60,7 @@ def plan_command(args: argparse.Namespace) -> int:
                 planned.plan,
                 header=header,
                 skipped=planned.skipped,
-                show_unchanged=args.all,
+                show_all=args.all,
                 color=color(sys.stdout),
             )
         )

@@ -10,7 +10,7 @@ from pipeline.ledger.records import LedgerState
 from pipeline.model import Entry, LedgerPost, identity
 from pipeline.plan.diff import Plan, PlanOptions, make_plan, planned_posts
 from pipeline.plan.keys import media_identity
-from pipeline.validate.check import ValidationResult
+from pipeline.validate.check import ValidationResult, is_invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ def plan_options(
         imported_media=usable_media(result, state, now),
         waiting_cap=waiting_cap,
         pending_cancels=pending_cancels(state) if state is not None else frozenset(),
+        templates=result.templates,
     )
 
 
@@ -89,9 +90,9 @@ def build_plan(
     *,
     skip_invalid: bool = False,
 ) -> PlanResult:
-    invalid = result.invalid_entries()
-    valid = [e for e in result.entries if (e.source.file, e.source.line) not in invalid]
-    skipped = [e for e in result.entries if (e.source.file, e.source.line) in invalid]
+    invalid = result.invalid()
+    valid = [e for e in result.entries if not is_invalid(e, invalid)]
+    skipped = [e for e in result.entries if is_invalid(e, invalid)]
     blocked = bool(result.errors) and not skip_invalid
     posts = planned_posts(valid, media_digests(result))
     # A post that stops validating keeps whatever the service already holds for it.

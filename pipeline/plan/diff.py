@@ -25,6 +25,7 @@ from pipeline.model import (
     PlannedPost,
     fingerprint,
     identity,
+    series_of,
 )
 
 Action = Literal[
@@ -67,6 +68,21 @@ class Step:
     reason: str = ""
     submit_at: timedelta | None = None  # forecast offset from the start of the run
     late: bool = False  # the forecast submit time is after the post's time (minus 60 s)
+
+    @property
+    def series(self) -> str | None:
+        """The template this step's post is an occurrence of (cancels too), else None."""
+        if self.post is not None:
+            return self.post.entry.series
+        return series_of(self.identity)
+
+    @property
+    def quiet(self) -> bool:
+        """A deferred occurrence: made again by every run from its template, so it is shown
+        but not recorded (an open-ended series would otherwise grow the ledger each day)."""
+        return (
+            self.action == "defer" and self.post is not None and self.post.entry.series is not None
+        )
 
     @property
     def scheduled_for(self) -> datetime | None:
@@ -113,6 +129,9 @@ class PlanOptions:
     #: Identities whose cancel went out with no recorded answer (`PostDetail.pending_cancel`):
     #: the service may no longer hold them, whatever the ledger's status says.
     pending_cancels: frozenset[str] = frozenset()
+    #: Ids of the calendar's templates (ValidationResult.templates): their recorded, waiting
+    #: occurrences that they no longer produce are cancelled, without --prune.
+    templates: frozenset[str] = frozenset()
 
 
 def _decide(post: PlannedPost, rec: LedgerPost | None, opts: PlanOptions) -> tuple[Action, str]:
@@ -178,7 +197,9 @@ def make_plan(
             continue
         if rec.status not in WAITING:
             continue
-        if opts.prune:
+        if _left_series(ident, rec, opts):
+            steps.append(Step("cancel", ident, None, rec, "no longer in the series"))
+        elif opts.prune:
             steps.append(Step("cancel", ident, None, rec, "removed from the calendar (--prune)"))
         else:
             steps.append(
@@ -197,6 +218,16 @@ def make_plan(
     for step in steps:
         counts[step.action] += 1
     return Plan(steps, forecast, dict(counts))
+
+
+def _left_series(ident: str, rec: LedgerPost, opts: PlanOptions) -> bool:
+    """A waiting occurrence its template, still in the calendar, no longer makes: an edit of
+    the series, not a removal (one whose time has come is left alone: it is going out)."""
+    return (
+        series_of(ident) in opts.templates
+        and rec.scheduled_for is not None
+        and rec.scheduled_for > opts.now
+    )
 
 
 def _apply_waiting_cap(

@@ -259,7 +259,7 @@ def check_steps(saved: SavedPlan, plan: Plan) -> None:
     it already did some): any other request is refused."""
     shown = {s.identity: s for s in saved.steps}
     for step in plan.steps:
-        if step.action not in WORK:
+        if step.action not in WORK or step.quiet:  # a quiet deferral does nothing
             continue
         was = shown.get(step.identity)
         fingerprint = step.post.fingerprint if step.post is not None else None

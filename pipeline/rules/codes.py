@@ -76,6 +76,27 @@ _CODES: tuple[Code, ...] = (
         "folder-too-deep",
         "Folders nested deeper than 32 levels below a path given are not searched.",
     ),
+    # --- E16x/W16x: recurring posts (repeat:, until:, count:, skip:, overrides:) ---
+    Code("E160", "repeat-invalid", "The repeat: rule is not an RFC 5545 RRULE, or never occurs."),
+    Code(
+        "E161",
+        "repeat-bounds-conflict",
+        "until: and count: together, or DTSTART/UNTIL/COUNT inside the rule (use at:, until:, "
+        "count:).",
+    ),
+    Code("E162", "series-without-id", "A recurring post needs an id: occurrences are id@date."),
+    Code("E163", "id-reserved-character", "An id contains @, which names series occurrences."),
+    Code("E164", "series-value-invalid", "until:, count: or skip: is not a date or a count."),
+    Code("E165", "override-invalid", "An override with an unknown key, date or unreadable value."),
+    Code(
+        "E166",
+        "repeat-too-frequent",
+        "The rule repeats more often than hourly, or makes over 10,000 posts within 365 days.",
+    ),
+    Code(
+        "E167", "series-key-without-repeat", "until:, count:, skip: or overrides: but no repeat:."
+    ),
+    Code("W160", "occurrence-not-in-series", "A skip: or overrides: date the rule never produces."),
     # --- E2xx: captions, titles, hashtags ---
     Code("E201", "caption-too-long", "The caption is longer than the platform allows."),
     Code("E202", "text-required", "A post without media needs text."),

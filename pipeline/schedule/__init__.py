@@ -46,7 +46,7 @@ def expand(entries: Sequence[Entry], ctx: ScheduleContext) -> Expansion:
     """Series first (their occurrences occupy slots), then queues, then pools."""
     if not any(e.repeat or e.queue or e.evergreen for e in entries):
         return Expansion(list(entries), [])
-    dated, diagnostics, templates = series.expand_series(entries, ctx.now)
+    dated, diagnostics, templates = series.expand_series(entries, ctx)
     dated, more = queue.assign(dated, ctx)
     diagnostics.extend(more)
     dated, more = pools.fill(dated, ctx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import multiprocessing
 import os
 import sys
@@ -58,6 +59,10 @@ class ValidationResult:
         """(file, line) of entries with an error; publish skips or refuses these."""
         return {(d.file, d.line) for d in self.errors}
 
+    def invalid(self) -> frozenset[tuple[str, int, str | None]]:
+        """(file, line, entry) of every error, for `is_invalid`."""
+        return frozenset((d.file, d.line, d.entry) for d in self.errors)
+
     def summary(self) -> dict[str, Any]:
         codes = Counter(d.code for d in self.diagnostics)
         return {
@@ -71,6 +76,14 @@ class ValidationResult:
             "by_code": dict(sorted(codes.items())),
             "notes": list(self.notes),
         }
+
+
+def is_invalid(entry: Entry, invalid: frozenset[tuple[str, int, str | None]]) -> bool:
+    """Whether an error is about this entry: one at its line naming it, its series (an error in
+    the template: every occurrence) or no entry; an error naming one occurrence (a DST gap, an
+    override's text) leaves the series' other occurrences valid."""
+    file, line = entry.source.file, entry.source.line
+    return any((file, line, name) in invalid for name in {entry.id, entry.series, None})
 
 
 #: Below this many entries a second process costs more than it saves.
@@ -103,13 +116,21 @@ def _check_part(
     entries = expansion.entries
     part = _Part(build=[*build, *expansion.diagnostics], checks=check_each(entries, ctx))
     part.templates = expansion.templates
-    for e in templates:  # duplicates and counts are of what the user wrote
-        part.keys.append((e.id, e.source.file, e.source.line, len(e.platforms)))
+    # Duplicates are of what the user wrote; posts checked are what the rules saw (each
+    # occurrence of a series on each of its platforms).
+    made = Counter((e.source.file, e.source.line) for e in entries for _ in e.platforms)
+    for e in templates:
+        checked = made[e.source.file, e.source.line] if _is_template(e) else len(e.platforms)
+        part.keys.append((e.id, e.source.file, e.source.line, checked))
     for e in entries:
         part.slots.extend(entry_slots(e, ctx.now))
         if recorded and _already_sent(e, recorded):
             part.sent.add((e.source.file, e.source.line))
     return entries, part
+
+
+def _is_template(entry: Entry) -> bool:
+    return any(getattr(entry, key) for key in LIVING_KEYS)
 
 
 _FORKED: (
@@ -148,19 +169,30 @@ def _probe_records(items: Sequence[Item], root: str, probe: MediaProbe) -> dict[
     """Each distinct local file the records name, inspected once, before the slices split."""
     facts: dict[str, MediaFacts] = {}
     for calendar, _, record in items:
-        raw = record.fields.get("media")
-        if raw is None or isinstance(raw, dict | bool):
-            continue
-        try:
-            refs, _ = media_refs(
-                tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
-            )
-        except TypeError:
-            continue
-        for ref in refs:
-            if ref.kind == "file" and ref.path and ref.key not in facts:
-                facts[ref.key] = probe.probe(ref.path)
+        for raw in (record.fields.get("media"), *_override_media(record)):
+            if raw is None or isinstance(raw, dict | bool):
+                continue
+            try:
+                refs, _ = media_refs(
+                    tuple(raw) if isinstance(raw, list) else raw, calendar.directory, root
+                )
+            except TypeError:
+                continue
+            for ref in refs:
+                if ref.kind == "file" and ref.path and ref.key not in facts:
+                    facts[ref.key] = probe.probe(ref.path)
     return facts
+
+
+def _override_media(record: RawRecord) -> list[Any]:
+    """The media a series' overrides name (a CSV cell holds them as JSON)."""
+    overrides = record.fields.get("overrides")
+    if isinstance(overrides, str) and record.from_text:
+        with contextlib.suppress(ValueError):
+            overrides = json.loads(overrides)
+    if not isinstance(overrides, dict):
+        return []
+    return [o.get("media") for o in overrides.values() if isinstance(o, dict)]
 
 
 @contextlib.contextmanager
