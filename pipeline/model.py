@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 #: The networks the Status 200 Uploads API takes (OpenAPI 2026-09-28, `Platform`).
 #: The API publishes a post due within this many seconds at once instead of scheduling it.
 SCHEDULE_NOW_WITHIN_S: Final = 60
+#: The API takes posts at most this many days ahead (also how far queues and pools look).
+MAX_AHEAD_DAYS: Final = 365
 #: A post whose time passed longer ago than this before it could be sent is missed, not sent late.
 LATE_GRACE: Final = timedelta(minutes=15)
 

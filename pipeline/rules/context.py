@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from pipeline.model import SCHEDULE_NOW_WITHIN_S, Diagnostic, Entry, MediaRef
+from pipeline.model import MAX_AHEAD_DAYS, SCHEDULE_NOW_WITHIN_S, Diagnostic, Entry, MediaRef
 from pipeline.rules.codes import make
 from pipeline.rules.table import Limits, RulesTable
 
@@ -87,7 +87,7 @@ class CheckContext:
     plan: PlanSettings | None = None
     waiting_cap: int = 500
     schedule_now_within_s: int = SCHEDULE_NOW_WITHIN_S
-    max_ahead_days: int = 365
+    max_ahead_days: int = MAX_AHEAD_DAYS
 
     @property
     def now_window(self) -> timedelta:
