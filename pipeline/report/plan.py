@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.model import Entry
 from pipeline.plan.diff import Plan, Step
 from pipeline.report.console import paint
+from pipeline.schedule.slots import describe
 from pipeline.textsafe import printable
 from pipeline.times import zone
 
@@ -82,6 +83,7 @@ def _line(step: Step, color: bool) -> str:
             f"{printable(repr(caption)) if caption else ''}"
             + (f"  {paint(f'[{printable(media)}]', 'dim', color=color)}" if media else "")
             + f"  {paint(printable(post.source), 'dim', color=color)}"
+            + (f"  ({printable(describe(post.entry))})" if post.entry.queue else "")
         )
     else:
         rec = step.recorded
