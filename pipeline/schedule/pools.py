@@ -71,35 +71,40 @@ class _Member:
         return all(abs(at - t) >= cooldown for t in self.times)
 
 
-def _history(member: Entry, platform: str, ctx: ScheduleContext) -> list[tuple[int, LedgerPost]]:
-    """(repeat number, record) of the member's posts on a platform; 0 = under its own id."""
-    found = []
-    own = ctx.recorded.get(f"{member.id}/{platform}")
-    if own is not None:
-        found.append((0, own))
-    prefix = f"{member.id}@"
-    for ident, rec in ctx.recorded.items():
-        if rec.platform != platform or rec.entry_id is None:
-            continue
-        if not rec.entry_id.startswith(prefix) or ident != f"{rec.entry_id}/{platform}":
-            continue
-        match = _REPEAT.match(rec.entry_id[len(prefix) :])
-        if match:
-            found.append((int(match[1]), rec))
-    return found
+def _split(ident: str) -> tuple[str, int, str] | None:
+    """(member id, repeat number, platform) of `tip@r3/x`, or (member id, 0, platform) of
+    `tip/x` (posted under its own id before it joined a pool); None for anything else."""
+    entry_id, slash, platform = ident.rpartition("/")
+    if not slash:
+        return None
+    member, at, occurrence = entry_id.partition("@")
+    if not at:
+        return member, 0, platform
+    match = _REPEAT.match(occurrence)
+    return (member, int(match[1]), platform) if match else None
 
 
-def _score(member: Entry, platform: str, ctx: ScheduleContext) -> float:
-    prefix = f"{member.id}@r"
-    return max(
-        (
-            v
-            for ident, v in ctx.figures.items()
-            if ident.endswith(f"/{platform}")
-            and (ident == f"{member.id}/{platform}" or ident.startswith(prefix))
-        ),
-        default=0.0,
-    )
+@dataclasses.dataclass
+class _Index:
+    """The ledger's posts and figures by member and platform, read once per run."""
+
+    history: dict[tuple[str, str], list[tuple[int, LedgerPost]]]
+    scores: dict[tuple[str, str], float]
+
+    @classmethod
+    def of(cls, ctx: ScheduleContext, ids: set[str]) -> _Index:
+        history: dict[tuple[str, str], list[tuple[int, LedgerPost]]] = defaultdict(list)
+        for ident, rec in ctx.recorded.items():
+            found = _split(ident)
+            if found and found[0] in ids:
+                history[(found[0], found[2])].append((found[1], rec))
+        scores: dict[tuple[str, str], float] = {}
+        for ident, value in ctx.figures.items():
+            found = _split(ident)
+            if found and found[0] in ids:
+                key = (found[0], found[2])
+                scores[key] = max(scores.get(key, value), value)
+        return cls(history, scores)
 
 
 def fill(entries: Sequence[Entry], ctx: ScheduleContext) -> tuple[list[Entry], list[Diagnostic]]:
@@ -118,15 +123,15 @@ def fill(entries: Sequence[Entry], ctx: ScheduleContext) -> tuple[list[Entry], l
     first, end = horizon(ctx.now)
     out: list[Entry] = []
     groups: dict[tuple[str, Lane], list[_Member]] = defaultdict(list)  # (queue, lane)
+    index_of = _Index.of(ctx, {e.id for e in members if e.id})
     for index, e in enumerate(members):
         assert e.queue is not None
         slot_set = known[e.queue]
         for p in e.platforms:
             lane = (e.accounts.get(p, ""), p)
-            history = _history(e, p, ctx)
-            member = _Member(
-                e, p, index, [], 0, 1 + max((n for n, _ in history), default=0), _score(e, p, ctx)
-            )
+            history = index_of.history.get((e.id or "", p), [])
+            score = index_of.scores.get((e.id or "", p), 0.0)
+            member = _Member(e, p, index, [], 0, 1 + max((n for n, _ in history), default=0), score)
             for number, rec in history:
                 at = rec.scheduled_for
                 if at is None:
