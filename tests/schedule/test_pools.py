@@ -6,6 +6,9 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.config import PoolSettings
 from pipeline.model import Entry, Evergreen
 from pipeline.schedule.queue import LEAD
@@ -76,3 +79,41 @@ def test_a_pool_too_small_for_its_cooldown_says_how_many_members_it_needs() -> N
     (warning,) = [d for d in expansion.diagnostics if d.code == "W172"]
     window = len(list(instants(WEEKDAYS, NOW + LEAD, NOW + LEAD + timedelta(days=10))))
     assert f"needs {window} members and has 1" in warning.message
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(min_value=1, max_value=6),
+    st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=6),
+    st.integers(min_value=0, max_value=20),
+    st.data(),
+)
+def test_recorded_repeats_never_move_and_cooldowns_hold(
+    queue_posts: int, cooldowns: list[int], days_later: int, data: st.DataObject
+) -> None:
+    members = [member(f"m{i}", 10 + i, cooldown_days=c) for i, c in enumerate(cooldowns)]
+    posts = [queued(f"q{i}", i) for i in range(queue_posts)]
+    first = run([*posts, *members], context(NOW))
+    ledger = record(first.entries)
+    kept = data.draw(st.permutations(members))[: data.draw(st.integers(0, len(members)))]
+    later = NOW + timedelta(days=days_later)
+    second = run([*posts, *kept, member("fresh", 99, cooldown_days=2)], context(later, ledger))
+    was, now_at = times_by_identity(first), times_by_identity(second)
+    for ident, at in was.items():
+        if ident in now_at or at < later:
+            continue
+        assert ident.split("@")[0] not in {m.id for m in kept}, f"{ident} dropped"
+    for ident, at in now_at.items():
+        if ident in was:
+            assert at == was[ident]
+    lanes = [e.at_utc for e in second.entries]
+    assert len(lanes) == len(set(lanes))  # one account and platform: no slot twice
+    by_member: dict[str, list[datetime]] = {}
+    for e in second.entries:
+        if e.series and e.at_utc:
+            by_member.setdefault(e.series, []).append(e.at_utc)
+    for m in [*kept, member("fresh", 99, cooldown_days=2)]:
+        assert m.evergreen is not None
+        found = sorted(by_member.get(m.id or "", []))
+        gaps = [b - a for a, b in itertools.pairwise(found)]
+        assert all(g >= timedelta(days=m.evergreen.cooldown_days) for g in gaps)
