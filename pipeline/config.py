@@ -15,6 +15,8 @@ line and key, and exit code 2, since every calendar checked against it would be 
     defaults: {account: "@brand", tiktok: {privacyLevel: PUBLIC_TO_EVERYONE}}
     rules: {instagram.reel: {video_max_s: 90}}
     publish: {post_interval: 20, media_interval: 20}
+    slots: {weekdays: {timezone: Europe/Berlin, mon-fri: ["08:30", "17:00"]}}   # posting slots
+    pools: {tips: {order: least_recent, horizon_days: 14}}                      # evergreen pools
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import time
+from typing import Any, Final
 
 import yaml
 
 from pipeline.calendar import read_text
 from pipeline.calendar.schema import CONTROL
 from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
-from pipeline.model import PLATFORMS, Diagnostic
+from pipeline.model import MAX_AHEAD_DAYS, PLATFORMS, Diagnostic
 from pipeline.rules.context import PlanSettings
 from pipeline.rules.options import did_you_mean
 from pipeline.rules.table import RulesTable
@@ -48,6 +51,8 @@ KEYS = (
     "defaults",
     "rules",
     "publish",
+    "slots",
+    "pools",
 )
 
 
@@ -78,6 +83,31 @@ def interval_seconds(raw: Any) -> float:
     return value
 
 
+#: Day keys of a slot set, Monday first (`datetime.weekday()` order); `daily` is all seven.
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+POOL_ORDERS: Final = ("least_recent", "best")
+POOL_HORIZON_DAYS: Final = 14
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSet:
+    """A named set of posting slots (`slots:`): local times of day per weekday, in one zone."""
+
+    name: str
+    timezone: str
+    #: Local times for each weekday, Monday first, each sorted and without repeats.
+    days: tuple[tuple[time, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """An evergreen pool's settings (`pools:`); a pool not named there gets these defaults."""
+
+    name: str
+    order: str = "least_recent"  # or "best": highest recorded figures first
+    horizon_days: int = POOL_HORIZON_DAYS
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectConfig:
     root: str
@@ -90,7 +120,12 @@ class ProjectConfig:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     publish: Mapping[str, Any] = field(default_factory=dict)
+    slots: Mapping[str, SlotSet] = field(default_factory=dict)
+    pools: Mapping[str, PoolSettings] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
+
+    def pool(self, name: str) -> PoolSettings:
+        return self.pools.get(name) or PoolSettings(name)
 
     def table(self) -> RulesTable:
         return RulesTable().with_overrides(self.rules)
@@ -239,6 +274,8 @@ def _parse(
     if not isinstance(publish, dict):
         bad("publish: must be a mapping")
         publish = {}
+    slots = _slots(data.get("slots"), None if tz is None else str(tz), bad)
+    pools = _pools(data.get("pools"), bad)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
@@ -253,6 +290,8 @@ def _parse(
         defaults=defaults,
         rules=rules,
         publish=publish,
+        slots=slots,
+        pools=pools,
     )
 
 
@@ -273,3 +312,123 @@ def _plan(raw: Any, bad: Any) -> PlanSettings | None:
         bad("plan: give exactly one of daily (paid plans) or monthly (Free)")
         return None
     return PlanSettings(str(raw["tier"]), daily=daily, monthly=monthly)
+
+
+def _slots(raw: Any, project_tz: str | None, bad: Any) -> dict[str, SlotSet]:
+    """`slots: {name: {timezone: ..., mon-fri: ["08:30", "17:00"], sat: "10:00"}}`."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        bad("slots: must map names to slot sets", 'e.g. slots: {weekdays: {mon-fri: ["08:30"]}}')
+        return {}
+    found: dict[str, SlotSet] = {}
+    for name, spec in raw.items():
+        where = f"slots.{key_name(str(name))}"
+        if not isinstance(spec, dict):
+            bad(f"{where}: must map days to times", 'e.g. {mon-fri: ["08:30", "17:00"]}', "slots")
+            continue
+        tz = spec.get("timezone", project_tz)
+        if tz is None or isinstance(tz, list | dict | bool):
+            bad(f"{where}.timezone: needs one zone name", "or set timezone: at the top", "slots")
+            continue
+        try:
+            zone(str(tz))
+        except TimeProblem as problem:
+            bad(f"{where}.timezone: {problem.message}", problem.hint, "slots")
+            continue
+        days: list[set[time]] = [set() for _ in DAYS]
+        ok = True
+        for key, value in spec.items():
+            if key == "timezone":
+                continue
+            picked = _day_key(str(key))
+            if picked is None:
+                guess = did_you_mean(str(key), (*DAYS, "daily", "mon-fri", "timezone"))
+                bad(
+                    f"{where}: unknown day key {shorten(key)}",
+                    (f"did you mean {guess!r}? " if guess else "")
+                    + "use mon ... sun, a range such as mon-fri, or daily",
+                    "slots",
+                )
+                ok = False
+                continue
+            times_of_day = _times_of_day(value)
+            if times_of_day is None:
+                bad(
+                    f"{where}.{key_name(str(key))}: {shorten(value)} is not a list of times",
+                    'write them as quoted 24-hour times: ["08:30", "17:00"]',
+                    "slots",
+                )
+                ok = False
+                continue
+            for day in picked:
+                days[day].update(times_of_day)
+        if ok:
+            found[str(name)] = SlotSet(str(name), str(tz), tuple(tuple(sorted(d)) for d in days))
+    return found
+
+
+def _day_key(key: str) -> list[int] | None:
+    """Weekday numbers of `mon`, `mon-fri` (a range may wrap: `fri-mon`) or `daily`."""
+    key = key.strip().lower()
+    if key == "daily":
+        return list(range(7))
+    first, dash, last = key.partition("-")
+    if first not in DAYS or (dash and last not in DAYS):
+        return None
+    start, end = DAYS.index(first), DAYS.index(last or first)
+    return [(start + i) % 7 for i in range((end - start) % 7 + 1)]
+
+
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _times_of_day(value: Any) -> set[time] | None:
+    items = value if isinstance(value, list) else [value]
+    found = set()
+    for item in items:
+        match = _HH_MM.match(str(item).strip()) if isinstance(item, str) else None
+        if match is None:
+            return None
+        found.add(time(int(match[1]), int(match[2])))
+    return found
+
+
+def _pools(raw: Any, bad: Any) -> dict[str, PoolSettings]:
+    """`pools: {tips: {order: least_recent | best, horizon_days: 14}}`."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        bad("pools: must map pool names to settings", "e.g. pools: {tips: {order: best}}")
+        return {}
+    found: dict[str, PoolSettings] = {}
+    for name, spec in raw.items():
+        where = f"pools.{key_name(str(name))}"
+        spec = {} if spec is None else spec
+        if not isinstance(spec, dict):
+            bad(f"{where}: must be a mapping", "e.g. {order: best, horizon_days: 14}", "pools")
+            continue
+        for key in spec:
+            if key not in ("order", "horizon_days"):
+                guess = did_you_mean(str(key), ("order", "horizon_days"))
+                hint = f"did you mean {guess!r}?" if guess else "a pool takes order, horizon_days"
+                bad(f"{where}: unknown key {shorten(key)}", hint, "pools")
+        order = spec.get("order", "least_recent")
+        if order not in POOL_ORDERS:
+            bad(f"{where}.order: {shorten(order)} is not one of least_recent, best", "", "pools")
+            continue
+        horizon = spec.get("horizon_days", POOL_HORIZON_DAYS)
+        if (
+            not isinstance(horizon, int)
+            or isinstance(horizon, bool)
+            or not 1 <= horizon <= MAX_AHEAD_DAYS
+        ):
+            bad(
+                f"{where}.horizon_days: {shorten(horizon)} is not a whole number of days "
+                f"from 1 to {MAX_AHEAD_DAYS}",
+                "",
+                "pools",
+            )
+            continue
+        found[str(name)] = PoolSettings(str(name), str(order), horizon)
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -308,6 +309,16 @@ def identity(entry: Entry, platform: str) -> str:
         return f"{entry.id}/{platform}"
     at = entry.at_utc.strftime("%Y-%m-%dT%H:%M:%SZ") if entry.at_utc else "?"
     return f"{entry.accounts.get(platform, '')}/{platform}/{at}"
+
+
+#: A pool repeat's occurrence: "r3" in "tip@r3", the third time a member goes out.
+POOL_REPEAT: Final = re.compile(r"^r([1-9]\d*)$")
+
+
+def is_pool_repeat(identity: str) -> bool:
+    """Whether an id or identity names a pool repeat ("tip@r3/x"), not a series occurrence."""
+    occurrence = identity.partition("@")[2].partition("/")[0]
+    return bool(occurrence) and POOL_REPEAT.match(occurrence) is not None
 
 
 def series_of(entry_id: str | None) -> str | None:

@@ -23,8 +23,10 @@ from pipeline.textsafe import shorten
 csv.field_size_limit(MAX_FIELD_CHARS)
 
 #: Columns holding one value: the schema's post fields that are not nested blocks.
-SIMPLE_COLUMNS = tuple(k for k in POST_KEYS if k not in PLATFORMS and k not in ("captions", "clip"))
-DOTTED_PREFIXES = ("captions", "account", *PLATFORMS)
+SIMPLE_COLUMNS = tuple(
+    k for k in POST_KEYS if k not in PLATFORMS and k not in ("captions", "clip", "evergreen")
+)
+DOTTED_PREFIXES = ("captions", "account", "evergreen", *PLATFORMS)
 DIRECTIVES = ("date_format", "timezone", "account")
 IGNORED = ("notes", "note", "comment", "comments")
 

@@ -27,6 +27,7 @@ from pipeline.model import (
     ClipRef,
     Diagnostic,
     Entry,
+    Evergreen,
     MediaRef,
     Recurrence,
     SourceRef,
@@ -56,6 +57,9 @@ POST_KEYS = (
     "clip_job",
     "clip_index",
     *SERIES_KEYS,
+    "queue",
+    "priority",
+    "evergreen",
     *PLATFORMS,
 )
 DEFAULT_KEYS = ("timezone", "account", "platforms", "date_format", *PLATFORMS)
@@ -298,6 +302,7 @@ def build_entry(
     title = _text(fields.get("title"))
     at_local, tz, at_utc, dst = when
     repeat = _recurrence(record, defaults, directory, project_root, out)
+    queue, priority, evergreen = _queue_keys(fields, entry_id, out)
     entry = Entry(
         source=SourceRef(record.file, record.line),
         id=entry_id,
@@ -314,6 +319,9 @@ def build_entry(
         dst=dst,
         clip=clip,
         repeat=repeat,
+        queue=queue,
+        priority=priority,
+        evergreen=evergreen,
     )
     return entry, out.items
 
@@ -569,6 +577,8 @@ def _when(
             key="timezone",
         )
         return None, None, None, "ok"
+    if at is None and date is None and fields.get("queue") is not None:
+        return None, tz_name, None, "ok"  # a queue entry's time is its slot
     if at is None and date is None:
         out.add("E103", "no time for this post", hint="add at: 2026-12-01 09:00")
         return None, tz_name, None, "ok"
@@ -932,3 +942,125 @@ def _clip(fields: Mapping[str, Any], out: _Collector) -> ClipRef | None:
         out.add("E105", "clip index must be 0 or more", key="clip")
         return None
     return ClipRef(str(job).strip(), number)
+
+
+EVERGREEN_KEYS = ("pool", "cooldown_days", "max_repeats", "active", "active_from", "active_to")
+
+
+def _queue_keys(
+    fields: Mapping[str, Any], entry_id: str | None, out: _Collector
+) -> tuple[str | None, str | None, Evergreen | None]:
+    """`queue`, `priority` and `evergreen` (whether the queue exists is the schedule stage's
+    to say: it knows pipeline.yaml's `slots:`)."""
+    raw_queue, raw_priority = fields.get("queue"), fields.get("priority")
+    queue = _text(raw_queue).strip() if _text(raw_queue) else None  # type: ignore[union-attr]
+    if raw_queue is not None and not queue:
+        out.add("E105", "queue must be the name of a slot set", key="queue")
+    if queue and (fields.get("at") is not None or fields.get("date") is not None):
+        out.add(
+            "E171",
+            f"queue {shorten(queue)} and a time: a queue entry takes its queue's next free slot",
+            hint="remove at: (or date:) to queue it, or remove queue: to post it at that time",
+            key="queue",
+        )
+    priority = None
+    if raw_priority is not None:
+        priority = str(raw_priority).strip().lower()
+        if priority != "next":
+            out.add(
+                "E173",
+                f"priority {shorten(raw_priority)} is not known",
+                hint="priority: next takes the queue's earliest free slot; leave it out to "
+                "take the next slot after the queue's posts",
+                key="priority",
+            )
+            priority = None
+        elif not queue:
+            out.add("E173", "priority: next without a queue", hint="add queue:", key="priority")
+            priority = None
+    evergreen = _evergreen(fields.get("evergreen"), out)
+    if evergreen is not None and not queue:
+        out.add(
+            "E175",
+            f"pool {shorten(evergreen.pool)} member names no queue",
+            hint="add queue: <slot set> (the slots its repeats may fill)",
+            key="evergreen",
+        )
+    if (queue or evergreen) and not entry_id:
+        out.add(
+            "E172",
+            "a queue or pool entry needs an id",
+            hint="add id: (its slot and repeats are found again in the ledger by it)",
+            key="queue" if queue else "evergreen",
+        )
+    return queue, priority, evergreen
+
+
+def _evergreen(raw: Any, out: _Collector) -> Evergreen | None:
+    if raw is None:
+        return None
+
+    def bad(message: str, hint: str = "") -> None:
+        out.add("E174", f"evergreen: {message}", hint=hint, key="evergreen")
+
+    if not isinstance(raw, dict):
+        bad("must be a mapping", "e.g. evergreen: {pool: tips, cooldown_days: 45}")
+        return None
+    raw = dict(raw)
+    active = raw.pop("active", None)
+    if active is not None:
+        if not isinstance(active, dict) or not set(active) <= {"from", "to"}:
+            bad("active must be {from: <date>, to: <date>}")
+            return None
+        raw.setdefault("active_from", active.get("from"))
+        raw.setdefault("active_to", active.get("to"))
+    for key in raw:
+        if key not in EVERGREEN_KEYS:
+            guess = did_you_mean(str(key), EVERGREEN_KEYS)
+            bad(
+                f"unknown key {shorten(key)}",
+                (f"did you mean {guess!r}? " if guess else "")
+                + "known: pool, cooldown_days, max_repeats, active",
+            )
+            return None
+    pool = _text(raw.get("pool"))
+    if not pool or not pool.strip():
+        bad("pool is missing", "name the pool, e.g. evergreen: {pool: tips}")
+        return None
+    numbers: dict[str, int | None] = {}
+    for key, default, low in (("cooldown_days", 45, 1), ("max_repeats", None, 1)):
+        value = raw.get(key)
+        if value is None:
+            numbers[key] = default
+            continue
+        try:
+            number = int(str(value).strip()) if not isinstance(value, bool | float) else None
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= 10_000:
+            bad(f"{key} {shorten(value)} must be a whole number from {low} to 10000")
+            return None
+        numbers[key] = number
+    dates: dict[str, date | None] = {}
+    for key in ("active_from", "active_to"):
+        value = raw.get(key)
+        if value is None:
+            dates[key] = None
+            continue
+        try:
+            dates[key] = date.fromisoformat(str(value).strip())
+        except ValueError:
+            bad(f"{key.replace('_', '.')} {shorten(value)} is not a date", "write 2027-03-01")
+            return None
+    if dates["active_from"] and dates["active_to"] and dates["active_from"] > dates["active_to"]:
+        bad("active.from is after active.to")
+        return None
+    cooldown = numbers["cooldown_days"]
+    assert cooldown is not None
+    return Evergreen(
+        pool.strip(),
+        cooldown_days=cooldown,
+        max_repeats=numbers["max_repeats"],
+        active_from=dates["active_from"],
+        active_to=dates["active_to"],
+    )

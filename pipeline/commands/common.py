@@ -14,6 +14,7 @@ from pipeline.commands.exits import EXIT_USAGE as EXIT_USAGE
 from pipeline.commands.exits import UsageError as UsageError
 from pipeline.config import ConfigError, find_git_root, interval_seconds, load_config
 from pipeline.ledger import Ledger, LedgerState
+from pipeline.ledger.views import figure_scores
 from pipeline.model import LedgerPost
 from pipeline.times import year_problem
 from pipeline.validate.check import ValidationResult, validate
@@ -75,12 +76,14 @@ def load(args: argparse.Namespace, *, keep_entries: bool = True) -> ValidationRe
         config = load_config(args.paths[0], args.config)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    state = read_state(ledger_dir(args, config.root))
     try:
         return validate(
             args.paths,
             config,
             now,
-            recorded=read_ledger(ledger_dir(args, config.root)),
+            recorded=dict(state.posts) if state else {},
+            figures=figure_scores(state) if state else {},
             workers=min(os.cpu_count() or 1, 2),  # one-shot commands: no other threads yet
             keep_entries=keep_entries,
         )

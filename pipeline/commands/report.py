@@ -4,6 +4,7 @@ or with `--format ics` the calendar feed (one event per planned or published pos
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from pipeline.commands.common import (
@@ -26,9 +27,18 @@ DEFAULT_OUTPUT = {"html": "report.html", "ics": "calendar.ics"}
 
 
 def slot_times(config: ProjectConfig) -> SlotTimes | None:
-    """The instants of each `slots:` name, for the free slots the HTML grids show. None (no
-    free slots shown) until the schedule stage's slot generator is connected here."""
-    return None
+    """The instants of each `slots:` name (in its own zone), for the free slots the HTML grids
+    show; None without `slots:` in pipeline.yaml."""
+    if not config.slots:
+        return None
+    from pipeline.schedule.slots import instants
+    from pipeline.times import zone
+
+    def times(name: str, start: datetime, end: datetime) -> Iterator[datetime]:
+        slot_set = config.slots[name]
+        return (t.astimezone(zone(slot_set.timezone)) for t in instants(slot_set, start, end))
+
+    return times
 
 
 def report_command(args: argparse.Namespace) -> int:

@@ -154,6 +154,21 @@ def engagement_table(state: LedgerState) -> Table:
     return _table(engagement_rows(state, _utc), ENGAGEMENT_COLUMNS)
 
 
+#: The figures an evergreen pool's `order: best` ranks by: a post's interactions.
+INTERACTIONS: Final = ("likes", "comments", "shares", "saves")
+
+
+def figure_scores(state: LedgerState) -> dict[str, float]:
+    """Each post's interactions (likes + comments + shares + saves) at its latest reading, by
+    identity: what engagement.csv shows, as one number a pool can rank by."""
+    scores = {}
+    for identity, readings in state.figures.items():
+        if readings:
+            latest = max(readings, key=lambda r: r.polled_at).metrics
+            scores[identity] = float(sum(latest.get(name) or 0 for name in INTERACTIONS))
+    return scores
+
+
 def _plain(value: Any) -> Any:
     """None (or a NaN) is an empty cell; anything else is written as the csv module writes it."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -36,7 +36,7 @@ def free_slots(
     """Each queue's slots from now on, per account and platform its entries post to, less those
     a post of that account and platform already takes (any post: dated, occurrence, queued or
     pool repeat). Earliest first."""
-    if slot_times is None or not getattr(result.config, "slots", None):
+    if slot_times is None or not result.config.slots:
         return []
     lanes = sorted(
         {

@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.model import Entry, series_of
+from pipeline.model import Entry, is_pool_repeat, series_of
 from pipeline.plan.diff import Plan, Step
 from pipeline.report.console import paint
+from pipeline.schedule.slots import describe
 from pipeline.textsafe import printable
 from pipeline.times import zone
 
@@ -83,6 +84,7 @@ def _line(step: Step, color: bool) -> str:
             f"{printable(repr(caption)) if caption else ''}"
             + (f"  {paint(f'[{printable(media)}]', 'dim', color=color)}" if media else "")
             + f"  {paint(printable(post.source), 'dim', color=color)}"
+            + (f"  ({printable(describe(post.entry))})" if post.entry.queue else "")
         )
     else:
         rec = step.recorded
@@ -111,7 +113,8 @@ def _rows(steps: Sequence[Step], show_all: bool) -> list[list[Step]]:
     for step in steps:
         if not show_all and step.action == "unchanged":
             continue
-        series = None if show_all else step.series
+        # Pool repeats stay one row each: the plan shows each one's slot time.
+        series = None if show_all or is_pool_repeat(step.identity) else step.series
         if series is None:
             rows.append([step])
         elif (series, step.action) in grouped:

@@ -97,6 +97,20 @@ _CODES: tuple[Code, ...] = (
         "E167", "series-key-without-repeat", "until:, count:, skip: or overrides: but no repeat:."
     ),
     Code("W160", "occurrence-not-in-series", "A skip: or overrides: date the rule never produces."),
+    # --- E17x/W17x: posting queues and evergreen pools (docs/living-calendars.md) ---
+    Code("E170", "queue-unknown", "The queue names no slot set in pipeline.yaml `slots:`."),
+    Code("E171", "queue-with-time", "A queue entry also gives a time (at, date); it takes a slot."),
+    Code("E172", "queue-needs-id", "A queue or pool entry without an id: its slot cannot be kept."),
+    Code("E173", "priority-invalid", "A priority other than `next`."),
+    Code("E174", "evergreen-invalid", "An evergreen block with a missing or unusable value."),
+    Code("E175", "pool-needs-queue", "A pool member names no queue whose free slots it fills."),
+    Code("W170", "queue-out-of-slots", "A queue has more posts than free slots within 365 days."),
+    Code(
+        "W171",
+        "queue-over-allowance",
+        "A queue's posts, with the others, exceed the plan's daily allowance on some day.",
+    ),
+    Code("W172", "pool-too-small", "A pool has fewer members than its cooldown needs."),
     # --- E2xx: captions, titles, hashtags ---
     Code("E201", "caption-too-long", "The caption is longer than the platform allows."),
     Code("E202", "text-required", "A post without media needs text."),

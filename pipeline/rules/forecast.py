@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
-from pipeline.rules.context import CheckContext
+from pipeline.rules.context import CheckContext, PlanSettings
 
 #: One future post, as the forecasts need it: (UTC time, file, line, entry id, platform, account).
 #: Plain values, so a slice of a calendar checked in another process can send its slots back.
@@ -47,37 +47,47 @@ def _diag(code: str, slot: Slot, message: str, hint: str) -> Diagnostic:
     return make(code, file, line, message, hint=hint, entry=entry_id, platform=platform)
 
 
+def over_allowance(planned: list[Slot], plan: PlanSettings) -> Iterator[tuple[Slot, int]]:
+    """Each post beyond the plan's allowance, with its number in its account's day (daily) or
+    month (monthly): the one count behind W401, W402 and the queues' W171."""
+    used: dict[tuple[str, date], int] = defaultdict(int)
+    for slot in planned:
+        at, account = slot[0], slot[5]
+        if plan.daily is not None:
+            key, limit = (account, at.date()), plan.daily
+        elif plan.monthly is not None:
+            key, limit = (account, at.date().replace(day=1)), plan.monthly
+        else:
+            return
+        used[key] += 1
+        if used[key] > limit:
+            yield slot, used[key]
+
+
 def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
     """W401 allowance-queued (daily, paid), W402 allowance-refused (monthly, Free)."""
     plan = ctx.plan
     if plan is None:
         return
-    used: dict[tuple[str, date], int] = defaultdict(int)
-    for slot in planned:
+    for slot, used in over_allowance(planned, plan):
         at, account = slot[0], slot[5]
         if plan.daily is not None:
-            key = (account, at.date())
-            used[key] += 1
-            if used[key] > plan.daily:
-                yield _diag(
-                    "W401",
-                    slot,
-                    f"post {used[key]} of {at:%Y-%m-%d} (UTC) for {account}; the {plan.tier} plan "
-                    f"allows {plan.daily} a day per profile (all platforms combined), so the API "
-                    "will move it to the next UTC day",
-                    "spread the posts over more days or change the plan",
-                )
-        elif plan.monthly is not None:
-            key = (account, at.date().replace(day=1))
-            used[key] += 1
-            if used[key] > plan.monthly:
-                yield _diag(
-                    "W402",
-                    slot,
-                    f"post {used[key]} of {at:%B %Y} for {account}; the {plan.tier} plan allows "
-                    f"{plan.monthly} a month, so the API will refuse it",
-                    "remove posts or upgrade the plan",
-                )
+            yield _diag(
+                "W401",
+                slot,
+                f"post {used} of {at:%Y-%m-%d} (UTC) for {account}; the {plan.tier} plan "
+                f"allows {plan.daily} a day per profile (all platforms combined), so the API "
+                "will move it to the next UTC day",
+                "spread the posts over more days or change the plan",
+            )
+        else:
+            yield _diag(
+                "W402",
+                slot,
+                f"post {used} of {at:%B %Y} for {account}; the {plan.tier} plan allows "
+                f"{plan.monthly} a month, so the API will refuse it",
+                "remove posts or upgrade the plan",
+            )
 
 
 def waiting_cap(

@@ -19,6 +19,7 @@ from pipeline.backends.clips.client import ClipClient
 from pipeline.backends.clips.errors import ClipConfigError
 from pipeline.backends.clips.settings import ClipSettings
 from pipeline.config import ConfigError, load_config
+from pipeline.ledger.views import figure_scores
 from pipeline.runner.scheduler import SyncContext, SyncJob
 from pipeline.validate.check import validate
 
@@ -39,7 +40,14 @@ def make_publish_sync(
             except ConfigError as exc:  # an edit broke pipeline.yaml: change nothing this pass
                 log.error("%s", exc, extra={"job": "sync", "outcome": "invalid"})
                 return f"{exc}: nothing changed (already scheduled posts are left alone)"
-            result = validate(paths, config, clock(), recorded=dict(ctx.ledger.state().posts))
+            state = ctx.ledger.state()
+            result = validate(
+                paths,
+                config,
+                clock(),
+                recorded=dict(state.posts),
+                figures=figure_scores(state),
+            )
             if result.errors and not options.skip_invalid:
                 for d in result.errors[:20]:
                     log.error(

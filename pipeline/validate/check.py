@@ -225,10 +225,12 @@ def validate(
     probe: MediaProbe | None = None,
     recorded: Mapping[str, LedgerPost] | None = None,
     *,
+    figures: Mapping[str, float] | None = None,
     workers: int = 1,
     keep_entries: bool = True,
 ) -> ValidationResult:
     """`recorded`: the ledger's posts, when there is one; entries already sent may be past.
+    `figures`: its recorded figures by identity (`ledger.views.figure_scores`), for pools.
 
     `workers` > 1 with `keep_entries=False` (`pipeline validate`, which only reports) checks a
     big calendar in two processes: the result then has the diagnostics and the counts but no
@@ -254,7 +256,9 @@ def validate(
         )
         media = _probe_records(items, config.root, probe)
         check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
-        schedule = ScheduleContext(now=now, config=config, recorded=recorded or {})
+        schedule = ScheduleContext(
+            now=now, config=config, recorded=recorded or {}, figures=figures or {}
+        )
         entries: list[Entry] = []
         if lean:
             parts = _check_in_two_processes(items, config.root, check_ctx, recorded, schedule)

@@ -110,3 +110,31 @@ def test_the_grids_show_free_slots(tmp_path: Path) -> None:
     # Free slots reach past the last post: the pager has weeks for them.
     last = max(living.weekday_slots("weekdays", NOW, NOW + timedelta(days=FREE_SLOT_DAYS)))
     assert any(n.attrs["data-at"] == f"{last.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for n in shown)
+
+
+def test_the_report_command_shows_the_free_slots_of_pipeline_yaml(tmp_path: Path) -> None:
+    """Through the CLI, with the schedule stage's real slot generator: a weekday queue with one
+    post leaves the other slots of the next four weeks free, at their Berlin wall times."""
+    from pipeline.cli import main
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pipeline.yaml").write_text(
+        'timezone: Europe/Berlin\nslots:\n  weekdays: {mon-fri: ["08:30", "17:00"]}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "cal.yaml").write_text(
+        "defaults: {account: '@a', platforms: [x]}\n"
+        "posts:\n  - {id: q, queue: weekdays, text: queued}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.html"
+    code = main(
+        ["report", str(tmp_path / "cal.yaml"), "--now", "2027-01-04T06:00Z", "--output", str(out)]
+    )
+    assert code == 0
+    page = parse(out.read_text(encoding="utf-8"))
+    free = page.find("div", id="week-pager").find_all("li", class_="free")
+    # 20 weekdays × 2 slots in 28 days, less the one the queue post takes (Mon 08:30).
+    assert len(free) == 39
+    assert {n.find("span", class_="t").text() for n in free} == {"08:30", "17:00"}
+    assert all(n.attrs["data-at"] != "2027-01-04T07:30:00Z" for n in free)
