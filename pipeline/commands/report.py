@@ -11,6 +11,7 @@ from pipeline.commands.common import (
     intervals,
     ledger_dir,
     load,
+    media_store,
     read_state,
 )
 from pipeline.ledger.fileio import write_atomic
@@ -25,7 +26,12 @@ def report_command(args: argparse.Namespace) -> int:
     state = read_state(directory)
     post_interval, media_interval = intervals(result)
     options = plan_options(
-        result, state, now=result.now, post_interval=post_interval, media_interval=media_interval
+        result,
+        state,
+        now=result.now,
+        post_interval=post_interval,
+        media_interval=media_interval,
+        store=media_store(result.config),
     )
     plan = build_plan(result, state.posts if state else {}, options, skip_invalid=True).plan
     html = render_html(build_report_data(result, state, plan, datetime.now(UTC)))

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.model import Entry
 from pipeline.plan.diff import Plan, Step
 from pipeline.report.console import paint
-from pipeline.textsafe import printable
+from pipeline.textsafe import megabytes, printable
 from pipeline.times import zone
 
 SYMBOLS = {
@@ -142,6 +142,9 @@ def render_plan_text(
             if fc.media_imports
             else ""
         )
+        if fc.uploads:
+            files = "file" if fc.uploads == 1 else "files"
+            media = f"; upload {fc.uploads} {files} ({megabytes(fc.upload_bytes)}), {media[2:]}"
         lines.append(
             f"Submitting takes about {duration(fc.duration)} under the API's throttles "
             f"({printable(lane)}{media})."
@@ -187,6 +190,8 @@ def plan_as_dict(plan: Plan, skipped: Sequence[Entry] = ()) -> dict[str, Any]:
             "busiest_lane": fc.busiest_lane,
             "busiest_count": fc.busiest_count,
             "media_imports": fc.media_imports,
+            "uploads": fc.uploads,
+            "upload_bytes": fc.upload_bytes,
             "post_interval": fc.post_interval,
             "media_interval": fc.media_interval,
         },
