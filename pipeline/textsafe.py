@@ -82,6 +82,8 @@ def key_name(key: str) -> str:
 
 
 def megabytes(size: int) -> str:
-    """A size as plans and progress lines show it: `41 MB`, `0.2 MB`."""
+    """A size as plans and progress lines show it: `41 MB`, `2.5 MB`, `340 kB`."""
     mb = size / 1_000_000
+    if mb < 1:
+        return f"{max(1, round(size / 1000))} kB"
     return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.1f} MB"

@@ -40,9 +40,9 @@ class StoreError(Exception):
 
 
 def explain(store: str, operation: str, code: str, status: int | None) -> StoreError:
-    """The StoreError for an S3 error answer. `operation`: head, upload, check. A HEAD answer
-    has no body, so its code is only the HTTP status: 400 and 403 there are the credentials
-    (or a missing s3:GetObject), 404 after a HeadBucket the bucket."""
+    """The StoreError for an S3 error answer. `operation`: head, upload, presign, check. A HEAD
+    answer has no body, so its code is only the HTTP status: 400 there is the credentials (an
+    expired session token), 404 after a HeadBucket the bucket."""
     if code in CREDENTIAL_CODES or (operation == "head" and status == 400):
         return StoreError(
             f"media store {store}: the credentials were refused ({code}): they may have "

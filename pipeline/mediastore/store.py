@@ -133,12 +133,15 @@ class MediaStore:
         return url
 
     def _present(self, key: str, size: int) -> bool:
+        """The object is there at its size. 404 is "not there" (or no bucket), and so is 403:
+        without s3:ListBucket, which the least policy leaves out, S3 answers a missing object
+        with 403. The upload then says what is wrong, with a code (a HEAD answer has none)."""
         try:
             head = self._s3().head_object(Bucket=self.settings.bucket, Key=key)
         except Exception as exc:
             failure = self._failure(exc, "head")
-            if _status(exc) == 404:
-                return False  # not there (or no bucket: the upload says which)
+            if _status(exc) in (403, 404):
+                return False
             raise failure from None
         return bool(head.get("ContentLength") == size)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.textsafe import megabytes
 from tests.cli.test_publish_cli import env_for, pipeline
 from tests.mediastore.conftest import BUCKET, PREFIX, calendar, noise_jpeg
 from tests.publish.conftest import SCALE, START
@@ -94,7 +95,7 @@ def test_plan_publish_and_report_show_uploads_and_never_a_presigned_url(
     sizes = sum(
         (tmp_path / "schedules" / "media" / n).stat().st_size for n in ("hero.jpg", "tip.jpg")
     )
-    assert f"upload 2 files ({sizes / 1e6:.1f} MB), 2 media imports" in plan.stdout, plan.stdout
+    assert f"upload 2 files ({megabytes(sizes)}), 2 media imports" in plan.stdout, plan.stdout
     assert sum(s3.calls.values()) == 0  # plan asks the bucket nothing
     published = pipeline(tmp_path, env, "publish", *common, "--yes")
     assert published.returncode == 0, published.stdout + published.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.config import ConfigError, load_config
 from pipeline.mediastore import StoreSettings, parse_store
-from pipeline.textsafe import hide_presigned, printable
+from pipeline.textsafe import hide_presigned, megabytes, printable
 from tests.helpers import check, image
 
 GOOD = "media_store:\n  url: s3://acme-social/calendar-media/\n  region: auto\n"
@@ -103,8 +103,6 @@ def test_the_plan_counts_each_upload_once_with_its_size(tmp_path: Path) -> None:
     plan = build_plan(result, {}, options).plan
     # Two paths, the same bytes: one object to upload (two imports, one per path, as before).
     assert plan.forecast.uploads == 1 and plan.forecast.upload_bytes == hero.stat().st_size
-    assert f"upload 1 file ({hero.stat().st_size / 1e6:.1f} MB)" in render_plan_text(
-        plan, header="h"
-    )
+    assert f"upload 1 file ({megabytes(hero.stat().st_size)})" in render_plan_text(plan, header="h")
     without = plan_options(result, None, now=NOW, post_interval=20, media_interval=20)
     assert build_plan(result, {}, without).plan.forecast.uploads == 0
