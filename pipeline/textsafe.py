@@ -42,7 +42,10 @@ def printable(text: object, limit: int = LONG) -> str:
     """`text` clipped, with every control, bidi and separator character shown as its escape
     (`\\x1b`, `\\u202e`, `\\n`): it prints as what it is and changes nothing on the terminal.
     A presigned URL's query string is hidden too (`hide_presigned`)."""
-    return _UNSAFE.sub(_visible, clip(hide_presigned(str(text)), limit))
+    shown = str(text)
+    if "=" in shown:  # no query string without one: most text costs no further call
+        shown = hide_presigned(shown)
+    return _UNSAFE.sub(_visible, clip(shown, limit))
 
 
 #: A URL whose query string signs it (S3 SigV4 or SigV2): the query string is a credential.
@@ -52,15 +55,16 @@ _PRESIGNED = re.compile(
     r"[^\s\"'<>]*)",
     re.IGNORECASE,
 )
-_PRESIGN_MARKS = ("signature=", "x-amz-credential=", "awsaccesskeyid=", "x-amz-security-token=")
+_PRESIGN_MARK = re.compile(
+    r"(?:Signature|X-Amz-Credential|AWSAccessKeyId|X-Amz-Security-Token)=", re.IGNORECASE
+)
 PRESIGNED_HIDDEN = "?[presigned]"
 
 
 def hide_presigned(text: str) -> str:
     """`text` with each presigned URL's query string replaced by `?[presigned]`: the URL says
     which object it was, and nobody can fetch it with what is left. Cheap when there is none."""
-    lowered = text.lower()
-    if not any(mark in lowered for mark in _PRESIGN_MARKS):
+    if "=" not in text or _PRESIGN_MARK.search(text) is None:
         return text
     return _PRESIGNED.sub(lambda m: m.group("base") + PRESIGNED_HIDDEN, text)
 

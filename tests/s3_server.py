@@ -142,11 +142,16 @@ class CuttingProxy:
     (PUT) is cut after `cut_after` bytes of it while `cuts` remain, as a dropped network would;
     everything else passes through."""
 
-    def __init__(self, target: str, *, cut_after: int, cuts: int) -> None:
+    def __init__(
+        self, target: str, *, cut_after: int = 0, cuts: int = 0, refuse_gets: bool = False
+    ) -> None:
+        """`refuse_gets`: answer every GET 403 AccessDenied, as S3 answers a presigned URL that
+        has expired (uploads and HEADs still pass)."""
         host, _, port = target.removeprefix("http://").partition(":")
         self.target = (host, int(port))
         self.cut_after, self.cuts_left = cut_after, cuts
-        self.cut = 0
+        self.refuse_gets = refuse_gets
+        self.cut = self.refused = 0
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
@@ -186,6 +191,11 @@ class CuttingProxy:
                 data = conn.recv(65536)
                 if not data:
                     break
+                if self.refuse_gets and data.startswith(b"GET "):
+                    with self._lock:
+                        self.refused += 1
+                    conn.sendall(_DENIED)
+                    break
                 if not cutting and data.startswith(_METHODS):  # a request begins (keep-alive)
                     sent = 0
                     cutting = data.startswith(b"PUT ") and self._take_cut()
@@ -209,6 +219,15 @@ class CuttingProxy:
 
 
 _METHODS = (b"GET ", b"HEAD ", b"PUT ", b"POST ", b"DELETE ")
+_DENIED_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    b"<Message>Request has expired</Message></Error>"
+)
+_DENIED = (
+    b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nConnection: close\r\n"
+    + f"Content-Length: {len(_DENIED_BODY)}\r\n\r\n".encode()
+    + _DENIED_BODY
+)
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:

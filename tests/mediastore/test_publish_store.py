@@ -115,3 +115,39 @@ def test_the_ledger_scrubs_a_presigned_url_an_error_message_might_quote(
         )
     line = (store_rig.ledger_dir / "events.jsonl").read_text()
     assert "abc123" not in line and "k.jpg?[presigned]" in json.loads(line)["error_message"]
+
+
+def test_an_expired_presigned_url_is_the_apis_import_failure_and_shows_no_signature(
+    store_rig: StoreRig,
+) -> None:
+    """The sandbox fetches with GET, as the API does; S3 refusing it (an expired URL: 403) is
+    an import failure for the posts needing the file, named without the URL's query string."""
+    from pipeline.mediastore import StoreSettings
+    from tests.s3_server import REGION, CuttingProxy
+
+    rig = store_rig
+    noise_jpeg(rig.root / "schedules" / "media" / "a.jpg", seed=9)
+    rig.write(calendar(2, "media/a.jpg", ("x", "linkedin")))
+    proxy = CuttingProxy(rig.s3.url, refuse_gets=True)
+    try:
+        summary = rig.publish(
+            media_store=StoreSettings(BUCKET, PREFIX, endpoint_url=proxy.url, region=REGION)
+        )
+    finally:
+        proxy.close()
+    assert proxy.refused >= 1 and summary.exit_code == 1
+    assert summary.counts["failed"] == 2 and total_created(rig.counters()) == 0
+    assert all("Failed to download file: HTTP 403" in f for f in summary.failures)
+    assert len(rig.events("media.upload")) == 1  # the upload itself went through
+    for text in (*summary.failures, (rig.ledger_dir / "events.jsonl").read_text()):
+        assert "X-Amz-" not in text
+
+
+def test_a_dry_run_uploads_nothing_and_asks_the_bucket_nothing(store_rig: StoreRig) -> None:
+    rig = store_rig
+    noise_jpeg(rig.root / "schedules" / "media" / "a.jpg", seed=10)
+    rig.write(calendar(2, "media/a.jpg", ("x", "linkedin")))
+    summary = rig.publish(dry_run=True)
+    assert summary.exit_code == 0, summary.failures
+    assert sum(rig.s3.calls.values()) == 0 and rig.s3.keys(BUCKET) == {}
+    assert _imports(rig) == 0

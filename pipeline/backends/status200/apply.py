@@ -73,6 +73,7 @@ class Status200Backend:
         answer), only for the bench."""
         self.ctx, self.client, self._make_client = ctx, client, make_client
         self._making = threading.Lock()  # the lanes ask from their own threads
+        self._noting = threading.Lock()  # store problems, noted once from any lane
         self._preflight = Preflight()
         self._media_lane: MediaLane | None = None
         self._refs: dict[str, list[MediaItem]] = {}
@@ -416,7 +417,7 @@ class Status200Backend:
 
     def _store_problem(self, line: str) -> None:
         """A store problem is one line among the run's problems, however many posts it holds."""
-        with self._making:
+        with self._noting:
             if line in self.ctx.summary.problems:
                 return
             self.ctx.summary.problems.append(line)
