@@ -106,3 +106,22 @@ def test_the_plan_counts_each_upload_once_with_its_size(tmp_path: Path) -> None:
     assert f"upload 1 file ({megabytes(hero.stat().st_size)})" in render_plan_text(plan, header="h")
     without = plan_options(result, None, now=NOW, post_interval=20, media_interval=20)
     assert build_plan(result, {}, without).plan.forecast.uploads == 0
+
+
+def test_the_terminal_shows_an_upload_as_a_bar_in_bytes_and_drops_it_when_done() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.commands.publish import RichProgress
+
+    out = io.StringIO()
+    progress = RichProgress(Console(file=out, force_terminal=True, width=100))
+    progress.start(2)
+    advance = progress.upload("media/hero.jpg", 41_000_000)
+    assert len(progress.bar.tasks) == 2
+    for _ in range(41):
+        advance(1_000_000)
+    assert len(progress.bar.tasks) == 1  # the upload's bar is gone, the posts' bar stays
+    progress.stop()
+    assert "uploading media/hero.jpg" in out.getvalue() and "41.0 MB" in out.getvalue()
