@@ -54,8 +54,8 @@ publish: $(STAMP) ## publish the calendars with the environment's STATUS200_API_
 status: $(STAMP) ## summarise the ledger
 	$(BIN)/pipeline status --ledger ledger
 
-demo: $(STAMP) ## the real pipeline on the example calendars, against a local sandbox
-	$(BIN)/python scripts/demo.py
+demo: $(STAMP) ## the real pipeline on the example calendars, against a local sandbox (DEMO_ARGS=--store: media through a local S3 bucket)
+	$(BIN)/python scripts/demo.py $(DEMO_ARGS)
 
 sandbox: $(STAMP) ## run the API sandbox on 127.0.0.1:8200 (Ctrl-C stops it)
 	$(BIN)/pipeline sandbox --time-scale 0.01

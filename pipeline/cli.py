@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--online",
         action="store_true",
-        help="also ask the clip server about clip posts (profiles, jobs, clips, captions)",
+        help="also ask the services: the media store's credentials and bucket (one call), "
+        "the clip server about clip posts (profiles, jobs, clips, captions)",
     )
 
     p = commands.add_parser(

@@ -11,6 +11,11 @@ line and key, and exit code 2, since every calendar checked against it would be 
     date_format: us                  # numeric dates in CSV exports: us | eu | strftime pattern
     media_base_url: https://cdn.example.com/   # local media -> public URLs for the API to fetch
     media_root: schedules/media                # the folder media_base_url serves (default: top)
+    media_store:                               # or: a private bucket the files are uploaded to
+      url: s3://acme-social/calendar-media/    #   bucket and key prefix (key: sha256 + extension)
+      endpoint_url: https://<id>.r2.cloudflarestorage.com   # optional: R2, MinIO, GCS interop
+      region: auto                             #   optional
+      presign_expires: 3600                    #   seconds the API's GET URL lasts (default 1 h)
     plan: {tier: beginner, daily: 20}          # or {tier: free, monthly: 30}
     defaults: {account: "@brand", tiktok: {privacyLevel: PUBLIC_TO_EVERYONE}}
     rules: {instagram.reel: {video_max_s: 90}}
@@ -34,6 +39,7 @@ import yaml
 from pipeline.calendar import read_text
 from pipeline.calendar.schema import CONTROL
 from pipeline.calendar.yaml_source import Builder, CalendarLoader, YamlProblem, compose
+from pipeline.mediastore import StoreSettings, parse_store
 from pipeline.model import MAX_AHEAD_DAYS, PLATFORMS, Diagnostic
 from pipeline.rules.context import PlanSettings
 from pipeline.rules.options import did_you_mean
@@ -47,6 +53,7 @@ KEYS = (
     "date_format",
     "media_base_url",
     "media_root",
+    "media_store",
     "plan",
     "defaults",
     "rules",
@@ -116,6 +123,7 @@ class ProjectConfig:
     date_format: str | None = None
     media_base_url: str | None = None
     media_root: str | None = None  # relative to root; media_base_url serves this folder
+    media_store: StoreSettings | None = None  # the bucket local files are uploaded to
     plan: PlanSettings | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -259,6 +267,17 @@ def _parse(
     if media_root is not None and (not isinstance(media_root, str) or os.path.isabs(media_root)):
         bad("media_root must be a folder relative to the project, e.g. schedules/media")
         media_root = None
+    media_store = None
+    if data.get("media_store") is not None:
+        try:
+            media_store = parse_store(data["media_store"])
+        except ValueError as exc:
+            bad(str(exc), key="media_store")
+        if media_store is not None and media_base_url is not None:
+            bad(
+                "media_store: give media_base_url or media_store, not both",
+                "media_base_url serves files you publish yourself; media_store uploads them",
+            )
     plan = _plan(data.get("plan"), bad)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
@@ -286,6 +305,7 @@ def _parse(
         date_format=None if date_format is None else str(date_format),
         media_base_url=None if media_base_url is None else str(media_base_url),
         media_root=media_root,
+        media_store=media_store,
         plan=plan,
         defaults=defaults,
         rules=rules,

@@ -40,8 +40,33 @@ def clip(text: str, limit: int = LONG) -> str:
 
 def printable(text: object, limit: int = LONG) -> str:
     """`text` clipped, with every control, bidi and separator character shown as its escape
-    (`\\x1b`, `\\u202e`, `\\n`): it prints as what it is and changes nothing on the terminal."""
-    return _UNSAFE.sub(_visible, clip(str(text), limit))
+    (`\\x1b`, `\\u202e`, `\\n`): it prints as what it is and changes nothing on the terminal.
+    A presigned URL's query string is hidden too (`hide_presigned`)."""
+    shown = str(text)
+    if "=" in shown:  # no query string without one: most text costs no further call
+        shown = hide_presigned(shown)
+    return _UNSAFE.sub(_visible, clip(shown, limit))
+
+
+#: A URL whose query string signs it (S3 SigV4 or SigV2): the query string is a credential.
+_PRESIGNED = re.compile(
+    r"(?P<base>https?://[^\s\"'<>?]*)\?(?P<query>[^\s\"'<>]*"
+    r"(?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)="
+    r"[^\s\"'<>]*)",
+    re.IGNORECASE,
+)
+_PRESIGN_MARK = re.compile(
+    r"(?:Signature|X-Amz-Credential|AWSAccessKeyId|X-Amz-Security-Token)=", re.IGNORECASE
+)
+PRESIGNED_HIDDEN = "?[presigned]"
+
+
+def hide_presigned(text: str) -> str:
+    """`text` with each presigned URL's query string replaced by `?[presigned]`: the URL says
+    which object it was, and nobody can fetch it with what is left. Cheap when there is none."""
+    if "=" not in text or _PRESIGN_MARK.search(text) is None:
+        return text
+    return _PRESIGNED.sub(lambda m: m.group("base") + PRESIGNED_HIDDEN, text)
 
 
 def shorten(value: object, limit: int = SHORT) -> str:
@@ -58,3 +83,11 @@ def key_name(key: str) -> str:
     """A key as a message names it (`text: ...`): as written when it is short printable text,
     else quoted and cut like any found value."""
     return key if key.isprintable() and len(key) <= SHORT else shorten(key)
+
+
+def megabytes(size: int) -> str:
+    """A size as plans and progress lines show it: `41 MB`, `2.5 MB`, `340 kB`."""
+    mb = size / 1_000_000
+    if mb < 1:
+        return f"{max(1, round(size / 1000))} kB"
+    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.1f} MB"

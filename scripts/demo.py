@@ -4,7 +4,12 @@ Starts `pipeline sandbox` (with a time scale, its clock at the demo's date) and 
 for demo/schedules/media, publishes demo/schedules/ twice (the second run sends nothing), shows the
 ledger, and stops everything it started, even when a step fails.
 
-    .venv/bin/python scripts/demo.py [--time-scale 0.01] [--keep-ledger DIR]
+With `--store`, the media go through a media store instead of the static server: an S3 server on
+127.0.0.1 (moto's, with fake credentials), a bucket, and demo/pipeline.yaml's settings with
+`media_store:` in place of `media_base_url` (a copy, passed with --config). The sandbox fetches
+each presigned URL as the API would; the second run uploads nothing.
+
+    .venv/bin/python scripts/demo.py [--time-scale 0.01] [--keep-ledger DIR] [--store]
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,55 @@ def start(
     raise RuntimeError("server did not start:\n" + "\n".join(seen))
 
 
+BUCKET = "acme-social"
+STORE_DIR = ".demo-store"
+#: Fake credentials for the local S3 server (moto accepts any).
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def store_settings(endpoint: str, env: dict[str, str]) -> Path:
+    """Create the bucket, and a copy of demo/pipeline.yaml with media_store: instead of
+    media_base_url (inside the work tree, so that the project's root stays the same)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1])"
+            ".create_bucket(Bucket=sys.argv[2])",
+            endpoint,
+            BUCKET,
+        ],
+        env=env,
+        check=True,
+    )
+    lines = [
+        line
+        for line in (DEMO / "pipeline.yaml").read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("media_base_url:", "media_root:"))
+    ]
+    lines += [
+        "media_store:",
+        f"  url: s3://{BUCKET}/calendar-media/",
+        f"  endpoint_url: {endpoint}",
+        "  region: us-east-1",
+    ]
+    folder = ROOT / STORE_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / "pipeline.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def step(title: str, command: list[str], env: dict[str, str]) -> int:
     print(f"\n\033[1m$ {' '.join(command)}\033[0m  # {title}", flush=True)
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
@@ -52,6 +107,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-scale", type=float, default=0.01)
     parser.add_argument("--keep-ledger", metavar="DIR", help="write the demo ledger here")
+    parser.add_argument(
+        "--store", action="store_true", help="upload the media to a local S3 server (moto)"
+    )
     args = parser.parse_args()
     ledger = (
         Path(args.keep_ledger)
@@ -85,24 +143,38 @@ def main() -> int:
             if line.startswith("export "):
                 name, _, value = line[len("export ") :].partition("=")
                 env[name] = value
-        media, match, _ = start(
-            [
-                sys.executable,
-                "-u",
-                "-m",
-                "http.server",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                str(DEMO / "schedules" / "media"),
-            ],
-            r"port (\d+)",
-        )
-        children.append(media)
-        env["PIPELINE_MEDIA_BASE_URL"] = f"http://127.0.0.1:{match.group(1)}/"
+        store_config: Path | None = None
+        if args.store:
+            s3, match, _ = start(
+                [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(free_port())],
+                r"Running on (http://127\.0\.0\.1:\d+)",
+            )
+            children.append(s3)
+            env.pop("PIPELINE_MEDIA_BASE_URL", None)
+            env.update(FAKE_AWS)
+            store_config = store_settings(match.group(1), env)
+            print(f"media store: s3://{BUCKET}/calendar-media/ at {match.group(1)}")
+        else:
+            media, match, _ = start(
+                [
+                    sys.executable,
+                    "-u",
+                    "-m",
+                    "http.server",
+                    "0",
+                    "--bind",
+                    "127.0.0.1",
+                    "--directory",
+                    str(DEMO / "schedules" / "media"),
+                ],
+                r"port (\d+)",
+            )
+            children.append(media)
+            env["PIPELINE_MEDIA_BASE_URL"] = f"http://127.0.0.1:{match.group(1)}/"
         env["NO_COLOR"] = "1"
         common = ["demo/schedules/", "--ledger", str(ledger), "--now", DEMO_NOW]
+        if store_config is not None:
+            common += ["--config", str(store_config)]
         codes = [
             step("what would happen", [pipeline, "plan", *common], env),
             step(
@@ -122,6 +194,8 @@ def main() -> int:
         print(f"\nledger: {ledger} (events.jsonl, results.csv)")
         return 0 if codes == [0, 0, 0, 0] else 1
     finally:
+        if args.store:
+            shutil.rmtree(ROOT / STORE_DIR, ignore_errors=True)
         for child in children:
             child.terminate()
         for child in children:

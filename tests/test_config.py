@@ -158,7 +158,9 @@ def test_interval_seconds_is_a_finite_bounded_float_or_value_error(value: object
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    key=st.sampled_from(["timezone", "date_format", "plan", "publish", "defaults", "rules", "x"]),
+    key=st.sampled_from(
+        ["timezone", "date_format", "plan", "publish", "defaults", "rules", "media_store", "x"]
+    ),
     tag=st.sampled_from(["", "!!str ", "!!int ", "!!binary ", "!!python/none ", "!t ", "!!set "]),
     value=st.sampled_from(
         ["UTC", "[1, 2]", "{a: 1}", "{post_interval: .nan}", "{tier: free, monthly: 5}", ".inf"]

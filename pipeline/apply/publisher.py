@@ -128,6 +128,7 @@ class Publisher:
             prune=self.opts.prune,
             retry_failed=self.opts.retry_failed,
             waiting_cap=self.opts.waiting_cap,
+            store=None if self.opts.media_base_url else self.opts.media_store,
         )
         return build_plan(self.result, state.posts, options, skip_invalid=self.opts.skip_invalid)
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pipeline.ledger import Ledger, LedgerState
+from pipeline.mediastore import StoreSettings
 from pipeline.model import LATE_GRACE, SCHEDULE_NOW_WITHIN_S
 from pipeline.plan.diff import Plan, Step
 from pipeline.validate.check import ValidationResult
@@ -30,12 +31,24 @@ class Progress(Protocol):
     def note(self, line: str) -> None: ...
     def stop(self) -> None: ...
 
+    def upload(self, label: str, total: int) -> Callable[[int], None]:
+        """A bar of `total` bytes for one upload to the media store; the result is called with
+        each chunk's size, from the uploader's threads."""
+        ...
+
+
+def _ignore(_: int) -> None:
+    return None
+
 
 class SilentProgress:
     def start(self, total: int) -> None: ...
     def advance(self, line: str) -> None: ...
     def note(self, line: str) -> None: ...
     def stop(self) -> None: ...
+
+    def upload(self, label: str, total: int) -> Callable[[int], None]:
+        return _ignore
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,7 @@ class PublishOptions:
     media_interval: float = 20.0
     media_base_url: str | None = None
     media_root: str | None = None  # local paths are relative to this in media_base_url
+    media_store: StoreSettings | None = None  # local files uploaded here (without a base URL)
     late_grace: timedelta = LATE_GRACE
     waiting_cap: int = 500  # the API's limit of waiting scheduled posts per account
     schedule_now_within: timedelta = timedelta(seconds=SCHEDULE_NOW_WITHIN_S)

@@ -12,9 +12,16 @@ from pipeline.commands.exits import EXIT_OK as EXIT_OK
 from pipeline.commands.exits import EXIT_PROBLEMS as EXIT_PROBLEMS
 from pipeline.commands.exits import EXIT_USAGE as EXIT_USAGE
 from pipeline.commands.exits import UsageError as UsageError
-from pipeline.config import ConfigError, find_git_root, interval_seconds, load_config
+from pipeline.config import (
+    ConfigError,
+    ProjectConfig,
+    find_git_root,
+    interval_seconds,
+    load_config,
+)
 from pipeline.ledger import Ledger, LedgerState
 from pipeline.ledger.views import figure_scores
+from pipeline.mediastore import StoreSettings
 from pipeline.model import LedgerPost
 from pipeline.times import year_problem
 from pipeline.validate.check import ValidationResult, validate
@@ -117,3 +124,14 @@ def append_step_summary(markdown: str) -> None:
     if target:
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(markdown)
+
+
+def media_base_url(config: ProjectConfig) -> str | None:
+    """Where the API fetches local files from, when something serves them: the environment's
+    PIPELINE_MEDIA_BASE_URL (which wins, e.g. for the demo's local server) or pipeline.yaml's."""
+    return os.environ.get("PIPELINE_MEDIA_BASE_URL") or config.media_base_url
+
+
+def media_store(config: ProjectConfig) -> StoreSettings | None:
+    """The bucket local files are uploaded to, unless a base URL serves them."""
+    return None if media_base_url(config) else config.media_store

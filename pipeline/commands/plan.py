@@ -13,6 +13,7 @@ from pipeline.commands.common import (
     intervals,
     ledger_dir,
     load,
+    media_store,
     read_state,
 )
 from pipeline.plan.build import build_plan, plan_options
@@ -34,6 +35,7 @@ def plan_command(args: argparse.Namespace) -> int:
         media_interval=media_interval,
         prune=args.prune,
         retry_failed=args.retry_failed,
+        store=media_store(result.config),
     )
     planned = build_plan(
         result, state.posts if state else {}, options, skip_invalid=args.skip_invalid

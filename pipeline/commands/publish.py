@@ -13,13 +13,22 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from pipeline.api import ApiSettings, ConfigError, MissingKey, Status200Client
 from pipeline.apply.publisher import Publisher, PublishOptions, RunSummary
@@ -36,8 +45,11 @@ from pipeline.commands.common import (
     intervals,
     ledger_dir,
     load,
+    media_base_url,
+    media_store,
 )
 from pipeline.ledger import Ledger, LedgerLocked
+from pipeline.mediastore import AWS_SECRET_VARIABLES
 from pipeline.plan.build import PlanResult
 from pipeline.plan.saved import (
     PLAN_FLAGS,
@@ -51,7 +63,20 @@ from pipeline.report import render_text
 from pipeline.report.console import markup_safe
 from pipeline.report.plan import render_plan_text
 from pipeline.report.summary import render_summary_markdown, render_summary_text
-from pipeline.textsafe import printable
+from pipeline.textsafe import megabytes, printable
+
+
+class _Amount(ProgressColumn):
+    """Posts as `3/10`; an upload's task (fields kind=bytes) as `12.5/41.0 MB`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._posts = MofNCompleteColumn()
+        self._bytes = DownloadColumn()
+
+    def render(self, task: Task) -> RenderableType:
+        column = self._bytes if task.fields.get("kind") == "bytes" else self._posts
+        return column.render(task)
 
 
 class RichProgress:
@@ -60,14 +85,14 @@ class RichProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bar = Progress(
-            TextColumn("[bold]publishing"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            _Amount(),
             TimeRemainingColumn(),
             console=console,
             transient=True,
         )
-        self.task = self.bar.add_task("publish", total=0)
+        self.task = self.bar.add_task("publishing", total=0)
 
     def start(self, total: int) -> None:
         self.bar.update(self.task, total=total)
@@ -82,6 +107,28 @@ class RichProgress:
 
     def stop(self) -> None:
         self.bar.stop()
+
+    def upload(self, label: str, total: int) -> Callable[[int], None]:
+        """A second bar, in bytes, while one file goes up to the media store."""
+        task = self.bar.add_task(
+            f"uploading {printable(label, 40)}", total=total, kind="bytes", start=True
+        )
+        sent = [0]
+        lock = threading.Lock()
+
+        def advance(chunk: int) -> None:
+            with lock:
+                sent[0] += chunk
+                done = sent[0] >= total
+            self.bar.update(task, advance=chunk)
+            if done:
+                self.bar.remove_task(task)
+
+        return advance
+
+
+def _ignore_bytes(_: int) -> None:
+    return None
 
 
 class LineProgress:
@@ -109,6 +156,11 @@ class LineProgress:
 
     def stop(self) -> None:
         return None
+
+    def upload(self, label: str, total: int) -> Callable[[int], None]:
+        """One line when an upload starts (a log has no bar; the note after it says done)."""
+        self._print(f"uploading {label} ({megabytes(total)}) to the media store")
+        return _ignore_bytes
 
 
 @contextmanager
@@ -194,8 +246,8 @@ def _status200_client(settings: ApiSettings | None) -> Iterator[LazyClient | Non
 def _secrets(settings: ApiSettings | None) -> list[str]:
     """Every key in the environment, so that the ledger scrubs them from what it records."""
     keys = [settings.api_key.reveal()] if settings is not None else []
-    clip_key = os.environ.get(KEY_VARIABLE, "").strip()
-    return keys + ([clip_key] if clip_key else [])
+    others = (KEY_VARIABLE, *AWS_SECRET_VARIABLES)
+    return keys + [v for v in (os.environ.get(n, "").strip() for n in others) if v]
 
 
 def _clock(now: datetime) -> object:
@@ -256,7 +308,7 @@ def publish_command(args: argparse.Namespace) -> int:
     settings = _settings()
     post_interval, media_interval = intervals(result)
     config = result.config
-    media_base = os.environ.get("PIPELINE_MEDIA_BASE_URL") or config.media_base_url
+    media_base = media_base_url(config)
     options = PublishOptions(
         dry_run=args.dry_run,
         prune=args.prune,
@@ -266,6 +318,7 @@ def publish_command(args: argparse.Namespace) -> int:
         media_interval=media_interval,
         media_base_url=media_base,
         media_root=os.path.join(config.root, config.media_root) if config.media_root else None,
+        media_store=media_store(config),
         saved_plan=saved.id if saved is not None else None,
     )
     if settings is not None:

@@ -13,6 +13,7 @@ from pipeline.commands.common import (
     intervals,
     ledger_dir,
     load,
+    media_store,
     read_state,
 )
 from pipeline.config import ProjectConfig
@@ -47,7 +48,12 @@ def report_command(args: argparse.Namespace) -> int:
     state = read_state(directory)
     post_interval, media_interval = intervals(result)
     options = plan_options(
-        result, state, now=result.now, post_interval=post_interval, media_interval=media_interval
+        result,
+        state,
+        now=result.now,
+        post_interval=post_interval,
+        media_interval=media_interval,
+        store=media_store(result.config),
     )
     plan = build_plan(result, state.posts if state else {}, options, skip_invalid=True).plan
     output = args.output or DEFAULT_OUTPUT[args.format]

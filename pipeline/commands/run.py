@@ -10,7 +10,14 @@ from pathlib import Path
 
 from pipeline.api import ApiSettings, ConfigError
 from pipeline.apply.publisher import PublishOptions
-from pipeline.commands.common import UsageError, intervals, ledger_dir, load
+from pipeline.commands.common import (
+    UsageError,
+    intervals,
+    ledger_dir,
+    load,
+    media_base_url,
+    media_store,
+)
 from pipeline.runner.jobs import RunnerConfig
 from pipeline.runner.scheduler import run_runner
 from pipeline.runner.sync import make_publish_sync
@@ -40,8 +47,9 @@ def run_command(args: argparse.Namespace) -> int:
         retry_failed=False,
         post_interval=post_interval,
         media_interval=media_interval,
-        media_base_url=os.environ.get("PIPELINE_MEDIA_BASE_URL") or config.media_base_url,
+        media_base_url=media_base_url(config),
         media_root=os.path.join(config.root, config.media_root) if config.media_root else None,
+        media_store=media_store(config),
         command="run",
     )
     try:

@@ -19,14 +19,39 @@ from pipeline.commands.common import (
     append_step_summary,
     color,
     load,
+    media_store,
 )
+from pipeline.mediastore import StoreError
 from pipeline.model import Diagnostic
 from pipeline.report import render_github, render_json, render_markdown, render_text
+from pipeline.rules.codes import make
 from pipeline.validate.check import ValidationResult
 
 
+def _store_problems(result: ValidationResult) -> list[Diagnostic]:
+    """`--online` with a media store: one HeadBucket says the credentials work and the bucket
+    is there (E150 on pipeline.yaml when not). boto3 is imported only here."""
+    store = media_store(result.config)
+    if store is None:
+        return []
+    from pipeline.mediastore.store import MediaStore
+
+    try:
+        MediaStore(store).check()
+    except StoreError as exc:
+        config = result.config
+        where = os.path.relpath(config.path) if config.path else "pipeline.yaml"
+        return [make("E150", where, 1 if config.path else 0, str(exc))]
+    return []
+
+
 def _online(result: ValidationResult) -> ValidationResult:
-    """`--online`: what only the clip server can tell (profiles, jobs, clips, AI captions)."""
+    """`--online`: what only the services can tell: the media store's credentials and bucket,
+    the clip server's profiles, jobs, clips and AI captions."""
+    found_store = _store_problems(result)
+    if found_store:
+        diagnostics = sorted([*result.diagnostics, *found_store], key=Diagnostic.sort_key)
+        result = dataclasses.replace(result, diagnostics=diagnostics)
     clip_entries = [e for e in result.entries if e.clip is not None]
     if not clip_entries:
         return result

@@ -13,6 +13,7 @@ from pipeline.ledger.records import (
     MediaRecord,
     PostDetail,
     RunRecord,
+    UploadRecord,
 )
 from pipeline.ledger.schema import SCHEMA_VERSION, Event, EventError, LedgerError, migrate
 from pipeline.ledger.state import fold
@@ -34,6 +35,7 @@ __all__ = [
     "PostDetail",
     "RunRecord",
     "TornTail",
+    "UploadRecord",
     "fold",
     "migrate",
 ]

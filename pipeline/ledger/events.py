@@ -267,6 +267,21 @@ class MediaOutcome(LedgerEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class MediaUpload(LedgerEvent):
+    """A local file uploaded to the media store, written only once the bucket holds all of it
+    (a cut upload writes nothing). The object is named by bucket and key, never by a presigned
+    URL, whose query string is a credential."""
+
+    TYPE: ClassVar[str] = "media.upload"
+    sha256: str
+    bucket: str
+    object_key: str
+    size: int
+    parts: int = 1  # more than one: a multipart upload
+    seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Figures(LedgerEvent):
     """One reading of a published post's figures; a metric not reported is None, never 0."""
 
@@ -324,6 +339,7 @@ EVENT_CLASSES: Final[tuple[type[LedgerEvent], ...]] = (
     PostStatusSeen,
     MediaIntent,
     MediaOutcome,
+    MediaUpload,
     Figures,
     WebhookApplied,
     ProfileDisconnected,

@@ -65,6 +65,16 @@ class MediaRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadRecord:
+    """A file the media store holds: `address` is s3://bucket/key (never a presigned URL)."""
+
+    address: str
+    sha256: str
+    size: int
+    uploaded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class FiguresRow:
     identity: str
     post_id: str
@@ -106,6 +116,8 @@ class LedgerState:
     #: for webhooks and GET /posts pages. A replaced post's old ids are not here, so news about
     #: the cancelled post cannot be applied to its replacement.
     api_ids: dict[str, str] = field(default_factory=dict)
+    #: Files uploaded to a media store, by s3://bucket/key (`media.upload`).
+    uploads: dict[str, UploadRecord] = field(default_factory=dict)
     event_count: int = 0
     ignored: int = 0
     orphans: int = 0

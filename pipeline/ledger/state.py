@@ -31,6 +31,7 @@ from pipeline.ledger.records import (
     MediaRecord,
     PostDetail,
     RunRecord,
+    UploadRecord,
 )
 from pipeline.ledger.schema import Event, parse_time
 from pipeline.model import LedgerPost
@@ -141,6 +142,7 @@ class _Folder:
     def __init__(self) -> None:
         self.posts: dict[str, _Post] = {}
         self.media: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, UploadRecord] = {}
         self.webhooks: set[str] = set()
         self.figures: dict[str, list[FiguresRow]] = {}
         self.disconnected: dict[tuple[str, str], DisconnectedProfile] = {}
@@ -157,6 +159,7 @@ class _Folder:
             "post.status": self.status,
             "media.intent": self.media_intent,
             "media.outcome": self.media_outcome,
+            "media.upload": self.media_upload,
             "figures": self.figures_read,
             "webhook.applied": self.webhook,
             "profile.disconnected": self.profile_disconnected,
@@ -294,6 +297,10 @@ class _Folder:
         if error:
             record["last_error"] = error
 
+    def media_upload(self, e: Event) -> None:
+        address = f"s3://{e['bucket']}/{e['object_key']}"
+        self.uploads[address] = UploadRecord(address, e["sha256"], e["size"], _time(e["at"]))
+
     def figures_read(self, e: Event) -> None:
         row = FiguresRow(e["identity"], e["post_id"], parse_time(e["polled_at"]), e["metrics"])
         self.figures.setdefault(e["identity"], []).append(row)
@@ -362,6 +369,7 @@ class _Folder:
             disconnected=self.disconnected,
             runs=runs,
             api_ids=api_ids,
+            uploads=self.uploads,
             event_count=self.count,
             ignored=self.ignored,
             orphans=self.orphans,

@@ -34,6 +34,7 @@ from pipeline.ledger.locking import LedgerLock, LedgerLocked, current_holder
 from pipeline.ledger.records import LedgerState
 from pipeline.ledger.schema import Event, EventError, LedgerError, migrate, now
 from pipeline.ledger.state import fold
+from pipeline.textsafe import hide_presigned
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,9 @@ class Ledger:
         record = event.to_json() if isinstance(event, LedgerEvent) else dict(event)
         validate(record)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        # A presigned URL's query string is a credential: never on disk (the object is named
+        # by its s3:// address instead; this is the last line of defence, as for the keys).
+        line = hide_presigned(line)
         if any(secret in line for secret in self._secrets):  # the escaped forms are in there too
             raise EventError(f"a {record['type']} event contains a secret; it was not written")
         return line.encode("utf-8") + b"\n"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.ledger.records import LedgerState
+from pipeline.mediastore import StoreSettings
 from pipeline.model import Entry, LedgerPost, identity
 from pipeline.plan.diff import Plan, PlanOptions, make_plan, planned_posts
 from pipeline.plan.keys import media_identity
@@ -57,6 +58,28 @@ def usable_media(
     return frozenset(usable)
 
 
+def to_upload(
+    result: ValidationResult,
+    state: LedgerState | None,
+    store: StoreSettings | None,
+    usable: frozenset[str],
+) -> dict[str, tuple[str, int]]:
+    """Local files the run would upload to the media store, as media key -> (sha256, size):
+    those whose import the API no longer keeps and that this ledger has not recorded in the
+    bucket (a HEAD finds any that another machine uploaded, and sends nothing)."""
+    if store is None:
+        return {}
+    uploaded = state.uploads if state is not None else {}
+    out = {}
+    for key, facts in result.media.items():
+        digest, size = getattr(facts, "sha256", None), getattr(facts, "size_bytes", None)
+        if not digest or size is None or key in usable:
+            continue
+        if store.address(store.object_key(str(digest), key)) not in uploaded:
+            out[key] = (str(digest), int(size))
+    return out
+
+
 def plan_options(
     result: ValidationResult,
     state: LedgerState | None,
@@ -67,16 +90,20 @@ def plan_options(
     prune: bool = False,
     retry_failed: bool = False,
     waiting_cap: int = 500,
+    store: StoreSettings | None = None,
 ) -> PlanOptions:
     """The one factory of PlanOptions, for `plan`, `report` and `publish` alike: the plan that
-    is shown (and its forecast) is the plan that is applied."""
+    is shown (and its forecast) is the plan that is applied. `store`: the media store local
+    files go to (None when there is none, or media_base_url serves them)."""
+    usable = usable_media(result, state, now)
     return PlanOptions(
         now=now,
         post_interval=post_interval,
         media_interval=media_interval,
         prune=prune,
         retry_failed=retry_failed,
-        imported_media=usable_media(result, state, now),
+        imported_media=usable,
+        uploads=to_upload(result, state, store, usable),
         waiting_cap=waiting_cap,
         pending_cancels=pending_cancels(state) if state is not None else frozenset(),
         templates=result.templates,

@@ -99,6 +99,8 @@ class Forecast:
     media_imports: int
     post_interval: float
     media_interval: float
+    uploads: int = 0  # local files to upload to the media store first
+    upload_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,8 @@ class PlanOptions:
     retry_failed: bool = False
     schedule_now_within_s: int = SCHEDULE_NOW_WITHIN_S
     imported_media: frozenset[str] = frozenset()  # media keys with a live file_id in the ledger
+    #: Local files to upload to the media store, media key -> (sha256, size) (plan.build).
+    uploads: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     #: Identities whose cancel went out with no recorded answer (`PostDetail.pending_cancel`):
     #: the service may no longer hold them, whatever the ledger's status says.
     pending_cancels: frozenset[str] = frozenset()
@@ -282,6 +286,7 @@ def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecas
     """When each send would go: a lane per network and one media lane, as the publisher runs
     (media imported in order of first need; each lane sends its earliest ready post)."""
     media_ready: dict[str, float] = {}
+    uploads: dict[str, int] = {}  # sha256 -> size: the same bytes go up once
     media_clock = 0.0
     lanes: dict[str, list[int]] = defaultdict(list)  # platform -> indexes into steps
     ready_at: dict[int, float] = {}
@@ -296,6 +301,9 @@ def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecas
             if ref.key not in media_ready:
                 media_ready[ref.key] = media_clock
                 media_clock += opts.media_interval
+                if ref.key in opts.uploads:
+                    digest, size = opts.uploads[ref.key]
+                    uploads[digest] = size
             ready = max(ready, media_ready[ref.key])
         ready_at[index] = ready
         lanes[post.platform].append(index)
@@ -323,5 +331,7 @@ def _forecast(steps: list[Step], opts: PlanOptions) -> tuple[list[Step], Forecas
         media_imports=len(media_ready),
         post_interval=opts.post_interval,
         media_interval=opts.media_interval,
+        uploads=len(uploads),
+        upload_bytes=sum(uploads.values()),
     )
     return out, forecast

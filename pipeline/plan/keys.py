@@ -25,6 +25,16 @@ def media_key(media_identity: str) -> str:
     return f"{KEY_VERSION}-media-{_digest(media_identity)}"
 
 
+def import_key(media_identity: str, fetched_from: str | None = None) -> str:
+    """The Idempotency-Key of one media import. A file served at a fixed URL keeps one key for
+    good (a lost answer is replayed). A presigned URL differs on every run, and the API refuses
+    a key reused with another body (422), so each presigned URL gets its own key: a hash of
+    it, which neither shows nor reveals its signature."""
+    if fetched_from is None:
+        return media_key(media_identity)
+    return media_key(f"{media_identity}\x00{fetched_from}")
+
+
 def normalise_url(url: str) -> str:
     """Scheme and host in lower case, default ports and fragments dropped."""
     parts = urlsplit(url.strip())

@@ -12,7 +12,7 @@ from pipeline.model import Entry, is_pool_repeat, series_of
 from pipeline.plan.diff import Plan, Step
 from pipeline.report.console import paint
 from pipeline.schedule.slots import describe
-from pipeline.textsafe import printable
+from pipeline.textsafe import megabytes, printable
 from pipeline.times import zone
 
 SYMBOLS = {
@@ -252,6 +252,9 @@ def render_plan_text(
             if fc.media_imports
             else ""
         )
+        if fc.uploads:
+            files = "file" if fc.uploads == 1 else "files"
+            media = f"; upload {fc.uploads} {files} ({megabytes(fc.upload_bytes)}), {media[2:]}"
         lines.append(
             f"Submitting takes about {duration(fc.duration)} under the API's throttles "
             f"({printable(lane)}{media})."
@@ -299,6 +302,8 @@ def plan_as_dict(plan: Plan, skipped: Sequence[Entry] = ()) -> dict[str, Any]:
             "busiest_lane": fc.busiest_lane,
             "busiest_count": fc.busiest_count,
             "media_imports": fc.media_imports,
+            "uploads": fc.uploads,
+            "upload_bytes": fc.upload_bytes,
             "post_interval": fc.post_interval,
             "media_interval": fc.media_interval,
         },

@@ -148,10 +148,23 @@ _CODES: tuple[Code, ...] = (
         "E408", "timezone-missing", "No time zone for the post, its file's defaults or the project."
     ),
     Code("E409", "offset-mismatch", "The written UTC offset disagrees with the time zone."),
+    # --- E150-E159: the media store ---
+    Code(
+        "E150",
+        "media-store-unusable",
+        "validate --online: the media store refused its credentials, or its bucket is missing "
+        "or not readable (one HeadBucket call).",
+    ),
     # --- W: warnings (the post would go out, perhaps not as meant) ---
     Code("W101", "time-ambiguous", "The local time occurs twice (DST fold); the first is used."),
     Code("W102", "unknown-field-ignored", "A field this pipeline does not read; it is ignored."),
     Code("W103", "option-block-unused", "An option block for a platform the post is not for."),
+    Code(
+        "W150",
+        "local-media-unserved",
+        "Calendars name local files, but pipeline.yaml has no media_store (a bucket they are "
+        "uploaded to) and no media_base_url: their posts would be held back.",
+    ),
     Code("W201", "tiktok-private-default", "No TikTok privacyLevel: the API posts it SELF_ONLY."),
     Code(
         "W202", "youtube-private-default", "No YouTube privacyStatus: the API uploads it private."

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Final
 
-from pipeline.textsafe import printable
+from pipeline.textsafe import hide_presigned, printable
 
 #: The structured fields, in the order they are written, after ts, level and logger.
 FIELDS: Final = (
@@ -80,7 +80,7 @@ class KeyValueFormatter(logging.Formatter):
         line = " ".join(parts)
         for secret in self._secrets:
             line = line.replace(secret, REDACTED)
-        return line
+        return hide_presigned(line)
 
 
 def configure_logging(
@@ -100,4 +100,7 @@ def configure_logging(
     # max_instances=1 and coalescing that is the intended behaviour, not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is too many
+    # boto3's debug lines carry request URLs and headers: the media store logs in its own words.
+    for name in ("boto3", "botocore", "s3transfer", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

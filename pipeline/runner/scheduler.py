@@ -52,6 +52,7 @@ from pipeline.api import ApiSettings, ReadLimiter, Secret, Status200Client
 from pipeline.ledger import Ledger, LedgerError, LedgerLocked
 from pipeline.ledger.events import RunFinished, RunStarted
 from pipeline.ledger.schema import now as utc_now
+from pipeline.mediastore import AWS_SECRET_VARIABLES
 from pipeline.runner.jobs import (
     FIGURES,
     SYNC,
@@ -391,6 +392,7 @@ def run_runner(
     with --start-at passes that time line)."""
     config = config or RunnerConfig()
     secrets = [settings.api_key.reveal(), *([webhook_secret] if webhook_secret else [])]
+    secrets += [v for v in (os.environ.get(n, "").strip() for n in AWS_SECRET_VARIABLES) if v]
     if configure_logs:
         configure_logging(level=log_level, secrets=secrets)
     if config.webhook_port is not None and not webhook_secret:

@@ -24,10 +24,14 @@ from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
 from pipeline.config import ProjectConfig
 from pipeline.model import Diagnostic, Entry, LedgerPost, identity
 from pipeline.rules import check_each, forecast
+from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext, MediaFacts
 from pipeline.rules.forecast import Slot, entry_slots, slot_order
 from pipeline.schedule import LIVING_KEYS, ScheduleContext, expand
 from pipeline.validate.probe import MediaProbe
+
+#: The environment's media base URL (it overrides pipeline.yaml's: `make demo` sets it).
+MEDIA_BASE_URL_VARIABLE = "PIPELINE_MEDIA_BASE_URL"
 
 #: "Too late" codes that do not apply to posts the service already has.
 _PAST_CODES = frozenset({"E403", "E404"})
@@ -195,6 +199,27 @@ def _override_media(record: RawRecord) -> list[Any]:
     return [o.get("media") for o in overrides.values() if isinstance(o, dict)]
 
 
+def _unserved_media(media: Mapping[str, MediaFacts], config: ProjectConfig) -> list[Diagnostic]:
+    """W150 once, on pipeline.yaml, when calendars name local files and nothing takes them to
+    the API: no media_store, no media_base_url (nor PIPELINE_MEDIA_BASE_URL). Their posts
+    would be held back at publish time; this says so before."""
+    served = config.media_store or config.media_base_url or os.environ.get(MEDIA_BASE_URL_VARIABLE)
+    if not media or served:
+        return []
+    shown = sorted(os.path.relpath(path, config.root) for path in media)
+    more = f" and {len(shown) - 1} more" if len(shown) > 1 else ""
+    return [
+        make(
+            "W150",
+            os.path.relpath(config.path) if config.path else "pipeline.yaml",
+            1 if config.path else 0,
+            f"local media ({shown[0]}{more}) but no media_store or media_base_url: "
+            "the API cannot fetch them, so their posts will be held back",
+            hint='add media_store: {url: s3://bucket/prefix/} (README, "Media from a bucket")',
+        )
+    ]
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Loading builds hundreds of thousands of small objects and no reference cycles; the
@@ -274,6 +299,7 @@ def validate(
         )
         diagnostics = [
             *config.diagnostics,
+            *_unserved_media(media, config),
             *read.diagnostics,
             *(d for p in parts for d in p.build),
             *duplicates,

@@ -6,7 +6,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "httpx", "rich", "PIL", "hachoir", "starlette", "uvicorn", "apscheduler")
+HEAVY = (
+    "pandas",
+    "httpx",
+    "rich",
+    "PIL",
+    "hachoir",
+    "starlette",
+    "uvicorn",
+    "apscheduler",
+    "boto3",
+    "botocore",
+)
 
 
 def test_the_parser_loads_no_heavy_library() -> None:
@@ -34,11 +45,13 @@ def test_help_is_printed() -> None:
 
 
 def test_publish_loads_neither_pandas_nor_hachoir_until_needed() -> None:
-    """results.csv is written without pandas, and hachoir loads at the first local video."""
+    """results.csv is written without pandas, hachoir loads at the first local video, and
+    boto3 at the first file the media store must upload or presign."""
     probe = (
         "import sys\n"
         "import pipeline.commands.publish, pipeline.commands.plan, pipeline.commands.validate\n"
-        "print(','.join(m for m in ('pandas', 'hachoir') if m in sys.modules))\n"
+        "import pipeline.commands.run\n"
+        "print(','.join(m for m in ('pandas', 'hachoir', 'boto3', 'botocore') if m in sys.modules))\n"
     )
     ran = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60

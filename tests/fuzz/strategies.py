@@ -453,6 +453,21 @@ CONFIG_VALUES: dict[str, st.SearchStrategy[str]] = {
     "media_root": st.one_of(
         st.sampled_from(["media", "../..", "/etc", "", "media\x00"]), yaml_scalar()
     ),
+    "media_store": st.one_of(
+        st.sampled_from(
+            [
+                "{url: 's3://acme-media/m/'}",
+                "{url: 's3://acme-media/m/', endpoint_url: 'http://127.0.0.1:9/', region: auto}",
+                "{url: 's3://A/..//'}",
+                "{url: 's3://acme-media', presign_expires: .nan}",
+                "{url: 's3://acme-media', presign_expires: 99999999}",
+                "{url: [1]}",
+                "{uri: 's3://acme-media'}",
+                "s3://acme-media/",
+            ]
+        ),
+        yaml_scalar(),
+    ),
     "plan": st.one_of(
         st.sampled_from(
             [

@@ -46,6 +46,7 @@ def test_the_type_names_are_the_documented_ones() -> None:
         "post.status",
         "media.intent",
         "media.outcome",
+        "media.upload",
         "figures",
         "webhook.applied",
         "profile.disconnected",

@@ -45,6 +45,9 @@ BASE: dict[str, dict[str, Any]] = {
     "post.status": make(ev.PostStatusSeen, identity="p1", status="published", origin="poll"),
     "media.intent": make(ev.MediaIntent, key="k", url="u", idempotency_key="i", attempt=1),
     "media.outcome": make(ev.MediaOutcome, key="k", status="ready", file_id="f", expires_at=DUE),
+    "media.upload": make(
+        ev.MediaUpload, sha256="ab" * 32, bucket="acme", object_key="m/ab.jpg", size=10
+    ),
     "figures": make(
         ev.Figures, identity="p1", post_id="h1", polled_at=T0, metrics={"views": 3, "likes": None}
     ),

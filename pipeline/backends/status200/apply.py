@@ -22,9 +22,10 @@ from pipeline.backends.base import RunContext
 from pipeline.backends.lanes import PacedObserver, Pacing, PacingStore, Ticket, run_lanes
 from pipeline.backends.record import Outcome, PostRecorder, deferred, missed
 from pipeline.backends.status200.body import build_body
-from pipeline.backends.status200.media import MediaFailed, MediaItem, MediaLane
+from pipeline.backends.status200.media import MediaFailed, MediaItem, MediaLane, StoreFailed
 from pipeline.backends.status200.preflight import Preflight, run_preflight
 from pipeline.backends.status200.reconcile import Verdict, key_still_remembered, reconcile
+from pipeline.backends.status200.uploads import LocalFile, Uploads
 from pipeline.ledger import LedgerState
 from pipeline.ledger.events import PostCancelIntent, PostCancelOutcome, PostReconciled
 from pipeline.model import LedgerPost, PlannedPost, is_missed, next_generation
@@ -72,6 +73,7 @@ class Status200Backend:
         answer), only for the bench."""
         self.ctx, self.client, self._make_client = ctx, client, make_client
         self._making = threading.Lock()  # the lanes ask from their own threads
+        self._noting = threading.Lock()  # store problems, noted once from any lane
         self._preflight = Preflight()
         self._media_lane: MediaLane | None = None
         self._refs: dict[str, list[MediaItem]] = {}
@@ -106,24 +108,40 @@ class Status200Backend:
     def _media_items(self, post: PlannedPost) -> tuple[list[MediaItem], str | None]:
         """The post's media as importable items, or why they cannot be (no public URL)."""
         items = []
+        opts = self.ctx.opts
         for ref in post.media:
             facts = self.ctx.result.media.get(ref.key)
             if ref.kind == "url" and ref.url:
                 items.append(MediaItem(media_identity(None, ref.url), ref.url, ref.value))
                 continue
             digest = getattr(facts, "sha256", None)
-            if not self.ctx.opts.media_base_url:
+            if not opts.media_base_url and opts.media_store is not None:
+                size = getattr(facts, "size_bytes", None)
+                if not digest or size is None or not ref.path:
+                    return [], f"{ref.value} could not be read, so it cannot be uploaded"
+                key = opts.media_store.object_key(digest, ref.path)
+                local = LocalFile(ref.path, digest, size, ref.value)
+                address = opts.media_store.address(key)
+                items.append(MediaItem(media_identity(digest, None), address, ref.value, local))
+                continue
+            if not opts.media_base_url:
                 return [], (
-                    "local media needs media_base_url in pipeline.yaml (or PIPELINE_MEDIA_BASE_URL)"
-                    " so the API can fetch the files"
+                    "local media needs media_store or media_base_url in pipeline.yaml "
+                    "(or PIPELINE_MEDIA_BASE_URL) so the API can fetch the files"
                 )
-            root = self.ctx.opts.media_root or self.ctx.result.config.root
+            root = opts.media_root or self.ctx.result.config.root
             relative = os.path.relpath(ref.path or ref.value, root).replace(os.sep, "/")
             if relative.startswith("../"):
                 return [], f"{ref.value} is outside the media root {root}"
-            url = self.ctx.opts.media_base_url.rstrip("/") + "/" + quote(relative)
+            url = opts.media_base_url.rstrip("/") + "/" + quote(relative)
             items.append(MediaItem(media_identity(digest, url), url, ref.value))
         return items, None
+
+    def _uploads(self) -> Uploads | None:
+        store = self.ctx.opts.media_store
+        if store is None or self.ctx.opts.media_base_url:
+            return None
+        return Uploads(store, self.ctx.ledger, self.ctx.run_id, self.ctx.progress)
 
     def apply(self, plan: Plan, steps: Sequence[Step], state: LedgerState) -> None:
         """Preflight, reconcile, cancel, defer, then send through the lanes, then settle what
@@ -341,6 +359,7 @@ class Status200Backend:
             stop=self.ctx.stop,
             poll_every=max(0.05, min(3.0, self.ctx.opts.media_interval / 4)),
             pacer=pacing.pacer(MEDIA_LANE, self.ctx.opts.media_interval),
+            uploads=self._uploads(),
         )
         self._media_lane = lane
         ordered = sorted(sends, key=lambda s: (s.post.scheduled_for, s.post.identity))
@@ -388,9 +407,21 @@ class Status200Backend:
                 return None
         try:
             return [f.result() for f in futures]
+        except StoreFailed as exc:  # nothing was sent for it: a later run tries again
+            self._store_problem(str(exc))
+            self.ctx.count("held", f"{send.post.identity}: held back: {exc}", failure=True)
+            return None
         except MediaFailed as exc:
             self.ctx.count("failed", f"{send.post.identity}: not sent: {exc}", failure=True)
             return None
+
+    def _store_problem(self, line: str) -> None:
+        """A store problem is one line among the run's problems, however many posts it holds."""
+        with self._noting:
+            if line in self.ctx.summary.problems:
+                return
+            self.ctx.summary.problems.append(line)
+        self.ctx.progress.note(line)
 
     def _send_one(self, send: Send, ticket: Ticket) -> bool:
         post = send.post
@@ -536,7 +567,7 @@ class Status200Backend:
             post,
             [],
             kinds=self._kind_list(post),
-            media_urls=[i.url for i in items],
+            media_urls=[self._dry_run_url(i) for i in items],
             dry_run=True,
         )
         try:
@@ -554,3 +585,11 @@ class Status200Backend:
         else:
             reason = getattr(report, "reason_message", None) or getattr(report, "reason_code", "")
             self.ctx.count("refused", f"{post.identity}: would be refused: {reason}", failure=True)
+
+    def _dry_run_url(self, item: MediaItem) -> str:
+        """A dry run uploads nothing: a stored file is named by its unsigned address (the API's
+        dry run fetches no mediaUrls)."""
+        store = self.ctx.opts.media_store
+        if item.local is None or store is None:
+            return item.url
+        return store.plain_url(store.object_key(item.local.sha256, item.local.path))

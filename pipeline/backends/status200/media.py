@@ -1,6 +1,8 @@
 """The media lane: each distinct file imported once, its `file_id` shared by every post using it.
 
-Distinct means the same bytes (a local file's SHA-256) or the same normalised URL. An import the
+Distinct means the same bytes (a local file's SHA-256) or the same normalised URL. With a media
+store, a local file is uploaded (once: uploads.py) and presigned just before its import's turn,
+and the ledger names it by its s3:// address, never by the presigned URL. An import the
 ledger already holds and the API still keeps is reused across runs; a changed file has a new hash
 and is imported again. Imports start at the API's pace (one per 20 s per account), in the order
 the posts need them, each `interval` after the previous one *began* (plus what the lane learned:
@@ -21,9 +23,12 @@ from datetime import datetime, timedelta
 from pipeline.api import ApiError, MediaImport, Status200Client, Status200Error
 from pipeline.backends.lanes import PacedObserver, Pacer, Ticket
 from pipeline.backends.record import MediaRecorder
+from pipeline.backends.status200.uploads import LocalFile, Uploads
 from pipeline.ledger import Ledger, MediaRecord
 from pipeline.ledger.events import MediaOutcome
-from pipeline.plan.keys import media_key
+from pipeline.mediastore import StoreError
+from pipeline.plan.keys import import_key
+from pipeline.textsafe import hide_presigned
 
 #: The API keeps imported files for 7 days (and until the scheduled posts using them go out).
 MEDIA_KEPT = timedelta(days=7)
@@ -33,11 +38,17 @@ class MediaFailed(Exception):
     """A media item could not be imported; the posts that need it are not sent."""
 
 
+class StoreFailed(MediaFailed):
+    """The media store could not provide the file (one line naming the bucket): the posts that
+    need it are held back, nothing about them recorded, and a later run tries again."""
+
+
 @dataclass(frozen=True, slots=True)
 class MediaItem:
     identity: str  # "sha256:<hex>" or "url:<normalised>"
-    url: str  # what the API fetches
+    url: str  # what the API fetches; for a stored file its s3:// address (what the ledger shows)
     label: str  # what the user wrote, for messages
+    local: LocalFile | None = None  # uploaded to the media store and presigned for the import
 
 
 class MediaLane:
@@ -54,8 +65,10 @@ class MediaLane:
         poll_every: float = 3.0,
         give_up_after: float = 900.0,
         pacer: Pacer | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         self.client, self.ledger, self.run = client, ledger, run
+        self.uploads = uploads
         self.known, self.now, self.stop = known, now, stop
         self.poll_every, self.give_up_after = poll_every, give_up_after
         self.pacer = pacer or Pacer(interval, stop=stop)
@@ -127,19 +140,38 @@ class MediaLane:
             future = self._futures[item.identity]
             if future.done():
                 continue
+            fetch = self._fetch_url(item, future)
+            if fetch is None:
+                continue
             ticket = self.pacer.take()
             if ticket is None:
                 future.set_exception(MediaFailed("the run stopped before this file was imported"))
                 continue
             try:
-                self._importers.submit(self._import_one, item, future, ticket)
+                self._importers.submit(self._import_one, item, fetch, future, ticket)
             except RuntimeError as exc:  # the pool is shut down: never leave a post waiting
                 self.pacer.done(ticket)
                 future.set_exception(MediaFailed(f"{item.label}: import not started: {exc}"))
 
-    def _import_one(self, item: MediaItem, future: Future[str], ticket: Ticket) -> None:
+    def _fetch_url(self, item: MediaItem, future: Future[str]) -> str | None:
+        """The URL the API fetches the item from: a stored file is uploaded (unless the bucket
+        has it) and presigned now, outside the import pace. None: the future holds why not."""
+        if item.local is None:
+            return item.url
+        if self.uploads is None:
+            future.set_exception(MediaFailed(f"{item.label}: no media store to upload it to"))
+            return None
         try:
-            result = self._import(item, ticket)
+            return self.uploads.fetch_url(item.local)
+        except StoreError as exc:
+            future.set_exception(StoreFailed(str(exc)))
+        except Exception as exc:  # e.g. the ledger cannot be written: never leave a post waiting
+            future.set_exception(StoreFailed(f"{item.label}: not uploaded: {exc}"))
+        return None
+
+    def _import_one(self, item: MediaItem, fetch: str, future: Future[str], ticket: Ticket) -> None:
+        try:
+            result = self._import(item, fetch, ticket)
         except Status200Error as exc:
             future.set_exception(MediaFailed(f"{item.label}: import failed: {_why(exc)}"))
         except Exception as exc:  # e.g. the ledger cannot be written (a full disk)
@@ -153,18 +185,15 @@ class MediaLane:
         finally:
             self.pacer.done(ticket)
 
-    def _import(self, item: MediaItem, ticket: Ticket) -> MediaImport:
+    def _import(self, item: MediaItem, fetch: str, ticket: Ticket) -> MediaImport:
         with self._count_lock:
             self.imports += 1
+        key = import_key(item.identity, fetch if fetch != item.url else None)
         recorder = MediaRecorder(
-            self.ledger,
-            self.run,
-            key=item.identity,
-            url=item.url,
-            idem_key=media_key(item.identity),
+            self.ledger, self.run, key=item.identity, url=item.url, idem_key=key
         )
         observer = PacedObserver[MediaImport](self.pacer, ticket, recorder)
-        result = self.client.import_media(item.url, media_key(item.identity), observer=observer)
+        result = self.client.import_media(fetch, key, observer=observer)
         if result.ready:
             self._record_ready(item, result.file_id, result.size, result.type)
         return result
@@ -219,6 +248,7 @@ class MediaLane:
 
 
 def _why(exc: Status200Error) -> str:
+    """The API's words, without a presigned URL's query string should they quote one."""
     if isinstance(exc, ApiError):
-        return f"{exc.code}: {exc.message}" if exc.code else exc.message
-    return str(exc)
+        return hide_presigned(f"{exc.code}: {exc.message}" if exc.code else exc.message)
+    return hide_presigned(str(exc))
