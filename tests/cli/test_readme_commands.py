@@ -95,6 +95,20 @@ def at_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
     return REPO
 
 
+def _assert_same_but_the_horizon_edge(last: str, argv: list[str]) -> None:
+    """An open-ended series makes the occurrences of the next 365 days: twelve of a monthly
+    one, but eleven when the window's ends fall between two of them (a day after each 1st in
+    a leap year's span, or the last minute before one). So the README's count of posts
+    checked may be one occurrence (on two platforms) more than printed, nothing else."""
+    printed = re.fullmatch(r"(.*\()(\d+) (entr(?:y|ies)), (\d+) posts checked\)", last)
+    assert printed, f"{' '.join(argv)} printed {last!r}, which the README does not say"
+    said = re.search(
+        re.escape(printed[1]) + rf"{printed[2]} {printed[3]}, (\d+) posts checked\)", README
+    )
+    assert said, f"{' '.join(argv)} printed {last!r}, which the README does not say"
+    assert 0 <= int(said[1]) - int(printed[4]) <= 2, (last, said[0])
+
+
 @pytest.mark.parametrize("when", list(CLOCKS))
 @pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a) for a in COMMANDS])
 def test_a_documented_command_does_what_the_readme_says(
@@ -108,7 +122,8 @@ def test_a_documented_command_does_what_the_readme_says(
     assert "Traceback" not in err
     if argv[0] == "validate":
         last = out.strip().splitlines()[-1]
-        assert last in README, f"{' '.join(argv)} printed {last!r}, which the README does not say"
+        if last not in README:
+            _assert_same_but_the_horizon_edge(last, argv)
         if "with-problems" in argv[1]:
             assert code == 1
             assert out.strip() in [b.strip() for b in _blocks("")], out
