@@ -8,13 +8,14 @@ later run). Each warning names the post it is about.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
+from operator import itemgetter
 
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
-from pipeline.rules.context import CheckContext
+from pipeline.rules.context import CheckContext, PlanSettings
 
 #: One future post, as the forecasts need it: (UTC time, file, line, entry id, platform, account).
 #: Plain values, so a slice of a calendar checked in another process can send its slots back.
@@ -47,10 +48,22 @@ def _diag(code: str, slot: Slot, message: str, hint: str) -> Diagnostic:
     return make(code, file, line, message, hint=hint, entry=entry_id, platform=platform)
 
 
+def _within(planned: list[Slot], plan: PlanSettings) -> bool:
+    """Whether no profile has more posts in a day than a paid plan allows (counted without a
+    Python loop: most calendars are within it, and then there is nothing to say)."""
+    if plan.daily is None:
+        return False
+    if len(planned) <= plan.daily:
+        return True
+    days = map(datetime.date, map(itemgetter(0), planned))
+    used = Counter(zip(map(itemgetter(5), planned), days, strict=True))
+    return max(used.values()) <= plan.daily
+
+
 def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
     """W401 allowance-queued (daily, paid), W402 allowance-refused (monthly, Free)."""
     plan = ctx.plan
-    if plan is None:
+    if plan is None or _within(planned, plan):
         return
     used: dict[tuple[str, date], int] = defaultdict(int)
     for slot in planned:
