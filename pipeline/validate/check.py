@@ -302,6 +302,10 @@ def validate(
             *forecast.allowance(planned, check_ctx),
             *forecast.waiting_cap(planned, check_ctx),
         ]
+        counted = [k for k in keys if (k[1], k[2]) not in dropped] if dropped else keys
+        entry_count, post_count = len(counted), sum(k[3] for k in counted)
+        # Freed here, while the collector is off: else its first pass walks them all.
+        del parts, keys, counted, planned
     if sent:
         diagnostics = [
             d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)
@@ -314,7 +318,6 @@ def validate(
             "(e.g. plan: {tier: beginner, daily: 20})"
         )
     kept = [e for e in entries if (e.source.file, e.source.line) not in dropped]
-    counted = [k for k in keys if (k[1], k[2]) not in dropped]
     return ValidationResult(
         kept,
         diagnostics,
@@ -323,6 +326,6 @@ def validate(
         now,
         media,
         tuple(notes),
-        entry_count=len(counted),
-        post_count=sum(k[3] for k in counted),
+        entry_count=entry_count,
+        post_count=post_count,
     )
