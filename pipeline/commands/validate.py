@@ -8,10 +8,6 @@ import os
 import sys
 from collections.abc import Callable
 
-from pipeline.backends.clips.client import ClipClient
-from pipeline.backends.clips.errors import ClipConfigError
-from pipeline.backends.clips.rules import online_problems
-from pipeline.backends.clips.settings import ClipSettings
 from pipeline.commands.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -26,7 +22,13 @@ from pipeline.validate.check import ValidationResult
 
 
 def _online(result: ValidationResult) -> ValidationResult:
-    """`--online`: what only the clip server can tell (profiles, jobs, clips, AI captions)."""
+    """`--online`: what only the clip server can tell (profiles, jobs, clips, AI captions).
+    Its client (and httpx) is imported here: an offline validate does not wait for them."""
+    from pipeline.backends.clips.client import ClipClient
+    from pipeline.backends.clips.errors import ClipConfigError
+    from pipeline.backends.clips.rules import online_problems
+    from pipeline.backends.clips.settings import ClipSettings
+
     clip_entries = [e for e in result.entries if e.clip is not None]
     if not clip_entries:
         return result
