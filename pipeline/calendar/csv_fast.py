@@ -54,21 +54,6 @@ class CsvTable(RawCalendar):
     def column(self, key: str) -> list[str | None]:
         return self.cells.get(key) or [None] * len(self.lines)
 
-    def rows(self, start: int, stop: int) -> CsvTable:
-        """Rows start..stop-1 as a table of their own (to check a big file in two halves)."""
-        return CsvTable(
-            self.file,
-            self.directory,
-            [],
-            self.defaults,
-            self.defaults_line,
-            self.date_format,
-            self.diagnostics,
-            self.lines[start:stop],
-            {key: values[start:stop] for key, values in self.cells.items()},
-            {i - start: r for i, r in self.slow.items() if start <= i < stop},
-        )
-
 
 def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     """A `CsvTable`, or what `read_csv` gives when the file is not of the common shape."""

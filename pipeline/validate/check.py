@@ -13,7 +13,7 @@ import operator
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -161,10 +161,8 @@ def _check_columns(
     probe: MediaProbe,
     recorded: Mapping[str, LedgerPost] | None,
     keep_entries: bool,
-    halves: bool = False,
 ) -> tuple[list[Entry], list[Part], dict[str, MediaFacts], CheckContext]:
-    """Every calendar in order: CSV tables by columns (csv_fast, columnar), others by rows;
-    `halves`: a big table in two processes (see `validate`)."""
+    """Every calendar in order: CSV tables by columns (csv_fast, columnar), others by rows."""
     root = config.root
     media: dict[str, MediaFacts] = {}
     work: list[tuple[Defaults, CsvTable | None, list[Item]]] = []
@@ -188,57 +186,18 @@ def _check_columns(
     for defaults, table, items in work:
         if table is None:
             made, part = _check_part(items, root, ctx, recorded)
-        elif halves and len(table.lines) >= PARALLEL_MIN_ENTRIES:
-            parts.extend(_table_in_two_processes(table, defaults, root, ctx, sent))
-            continue
         else:
-            made, part = _check_table(table, defaults, root, ctx, sent, keep_entries)
+            made, part = check_table(
+                build_table(table, defaults, root),
+                defaults,
+                root,
+                ctx,
+                already_sent=sent,
+                keep_entries=keep_entries,
+            )
         entries.extend(made)
         parts.append(part)
     return entries, parts, media, ctx
-
-
-def _check_table(
-    table: CsvTable,
-    defaults: Defaults,
-    root: str,
-    ctx: CheckContext,
-    sent: Callable[[Entry], bool] | None,
-    keep_entries: bool,
-) -> tuple[list[Entry], Part]:
-    built = build_table(table, defaults, root)
-    return check_table(built, defaults, root, ctx, already_sent=sent, keep_entries=keep_entries)
-
-
-_FORKED_TABLE: tuple[CsvTable, Defaults, str, CheckContext, Any] | None = None
-
-
-def _check_forked_rows() -> Part:
-    assert _FORKED_TABLE is not None  # set by the parent just before the fork
-    table, defaults, root, ctx, sent = _FORKED_TABLE
-    half = len(table.lines) // 2
-    return _check_table(table.rows(half, len(table.lines)), defaults, root, ctx, sent, False)[1]
-
-
-def _table_in_two_processes(
-    table: CsvTable,
-    defaults: Defaults,
-    root: str,
-    ctx: CheckContext,
-    sent: Callable[[Entry], bool] | None,
-) -> list[Part]:
-    """The first half of the rows here, the second in a forked child (rows are mostly in time
-    order, so each half reads its own dates and times); no entries are kept."""
-    global _FORKED_TABLE
-    _FORKED_TABLE = (table, defaults, root, ctx, sent)
-    try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            theirs = pool.apply_async(_check_forked_rows)
-            half = len(table.lines) // 2
-            mine = _check_table(table.rows(0, half), defaults, root, ctx, sent, False)[1]
-            return [mine, theirs.get()]
-    finally:
-        _FORKED_TABLE = None
 
 
 @contextlib.contextmanager
@@ -307,9 +266,8 @@ def validate(
         read = read_calendars(paths, ctx, columns=columns)
         entries: list[Entry] = []
         if columns:
-            halves = not keep_entries and workers > 1 and sys.platform == "linux"
             entries, parts, media, check_ctx = _check_columns(
-                read, config, now, probe, recorded, keep_entries, halves
+                read, config, now, probe, recorded, keep_entries
             )
             entries = entries if keep_entries else []
         else:

@@ -23,7 +23,6 @@ from pipeline.calendar import csv_fast, read_calendar
 from pipeline.calendar.csv_fast import CsvTable
 from pipeline.calendar.raw import RawCalendar
 from pipeline.config import load_config
-from pipeline.validate import check
 from pipeline.validate.check import ValidationResult, validate
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -196,23 +195,3 @@ def test_the_row_path_is_chosen_by_the_environment(
     monkeypatch.setenv("PIPELINE_VALIDATE_PATH", "rows")
     validate([str(root)], config, NOW)
     assert len(seen) == 1
-
-
-def test_a_big_table_checked_in_two_processes_agrees(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`pipeline validate` (no entries kept, 2 workers) checks the rows in two halves."""
-    monkeypatch.setattr(check, "PARALLEL_MIN_ENTRIES", 10)
-    media = ["media/a.jpg", "", "media/c.jpg"]
-    rows = [[f"p{i % 37}", f"2026-{11 + i // 40:02d}-{1 + i % 28:02d}", "09:00"] for i in range(80)]
-    for i, row in enumerate(rows):
-        row += ["x;instagram", "#t " * (i % 40) + "z" * (i * 4), media[i % 3]]
-    settings = "timezone: Europe/Berlin\ndefaults: {account: '@a'}\n"
-    root = _project(tmp_path, ["id", "date", "time", "platforms", "text", "media"], rows, settings)
-    config = load_config(str(root))
-    results = [
-        validate([str(root)], config, NOW, keep_entries=False, workers=2, path=path)
-        for path in ("columns", "rows")
-    ]
-    _same(*results, entries=False)
-    assert {"E106", "E201", "E203", "E304", "E403"} <= {d.code for d in results[0].diagnostics}
