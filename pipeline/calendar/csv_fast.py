@@ -81,7 +81,7 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     slow_rows: list[tuple[int, list[str]]] = []
     filled = list(map(any, rows))  # False: every cell empty (a blank line, a row of commas)
     if set(map(len, rows)) == {width} and all(filled):  # the common case, without a loop
-        kept, lines = rows, [skip + start for start in starts]
+        kept, lines = rows, [skip + start for start in starts] if skip else starts
     else:
         kept, lines = [], []
         for row, start, full in zip(rows, starts, filled, strict=True):

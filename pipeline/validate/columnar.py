@@ -182,8 +182,12 @@ def check_table(
             part.build.extend(found)
 
     # The entry checks, once per distinct time and media cell.
-    when_diags = []
+    when_diags: list[list[Diagnostic]] = []
+    soon, far = ctx.now + ctx.now_window, ctx.now + ctx.max_ahead
     for local, tz, utc, dst in built.whens:
+        if dst == "ok" and utc is not None and soon < utc <= far:
+            when_diags.append([])  # `schedule.when`'s common case: nothing to say
+            continue
         stand_in = Entry(
             SourceRef(file, 0), None, (), {}, None, at_local=local, tz=tz, at_utc=utc, dst=dst
         )
