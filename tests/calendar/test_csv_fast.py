@@ -195,3 +195,17 @@ def test_the_row_path_is_chosen_by_the_environment(
     monkeypatch.setenv("PIPELINE_VALIDATE_PATH", "rows")
     validate([str(root)], config, NOW)
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    "head", ["sep=,\n", "# date_format: us\n# timezone: America/New_York\n", "sep=,\n# x: y\n"]
+)
+def test_lines_after_directives_agree(tmp_path: Path, head: str) -> None:
+    root = _project(tmp_path, ["id", "date", "platforms", "text"], [], "")
+    rows = 'a,12/01/2026 09:00,x,"two\nlines"\n\nb,2026-12-01 25:00,x,hi\r\nc,,,\n'
+    (root / "calendar.csv").write_text(head + "id,date,platforms,text\n" + rows, encoding="utf-8")
+    calendar = read_calendar(str(root / "calendar.csv"), str(root), columns=True)
+    assert isinstance(calendar, CsvTable)
+    fast, slow = _both(root, keep_entries=True)
+    _same(fast, slow)
+    assert len({d.line for d in fast.diagnostics}) >= 2
