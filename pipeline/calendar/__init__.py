@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pipeline.calendar.csv_fast import read_csv_table
 from pipeline.calendar.csv_source import read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
@@ -135,14 +136,15 @@ def _looks_utf16(head: bytes) -> bool:
     return any(h.count(0) == len(h) for h in halves) and not all(h.count(0) for h in halves)
 
 
-def read_calendar(path: str, root: str | None = None) -> RawCalendar:
+def read_calendar(path: str, root: str | None = None, *, columns: bool = False) -> RawCalendar:
+    """`columns`: a CSV file of the common shape comes back as a `csv_fast.CsvTable`."""
     shown = display_path(path)
     directory = os.path.dirname(path)
     text, problem = read_text(path, shown, root)
     if problem is not None or text is None:
         return RawCalendar(shown, directory, [], diagnostics=[problem] if problem else [])
     if path.lower().endswith(".csv"):
-        return read_csv(shown, directory, text)
+        return (read_csv_table if columns else read_csv)(shown, directory, text)
     return read_yaml(shown, directory, text)
 
 
@@ -158,7 +160,9 @@ class ReadCalendars:
         return [(c, d, r) for c, d in self.calendars for r in c.records]
 
 
-def read_calendars(paths: Iterable[str], ctx: SchemaContext) -> ReadCalendars:
+def read_calendars(
+    paths: Iterable[str], ctx: SchemaContext, *, columns: bool = False
+) -> ReadCalendars:
     walked = Walk()
     files = discover(paths, walked)
     project, diagnostics = prepare_defaults(
@@ -181,7 +185,7 @@ def read_calendars(paths: Iterable[str], ctx: SchemaContext) -> ReadCalendars:
         )
     calendars = []
     for path in files:
-        calendar = read_calendar(path, ctx.project_root)
+        calendar = read_calendar(path, ctx.project_root, columns=columns)
         diagnostics.extend(calendar.diagnostics)
         defaults, problems = prepare_defaults(
             calendar.defaults,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from pipeline.calendar.raw import MAX_FIELD_CHARS, RawCalendar, RawRecord
@@ -138,8 +139,20 @@ def _directives(lines: list[str]) -> tuple[dict[str, str], int]:
     return found, count
 
 
-def read_csv(file: str, directory: str, text: str) -> RawCalendar:
-    """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed)."""
+@dataclass(frozen=True, slots=True)
+class CsvStart:
+    """A CSV file read up to its header: what the row reader here and csv_fast's share."""
+
+    reader: Any  # the csv reader, positioned after the header
+    skip: int  # lines before the header (directives, Excel's sep= line)
+    header: list[str]
+    keys: list[str | None]
+    problems: list[Diagnostic]
+    directives: dict[str, str]
+
+
+def begin_csv(file: str, directory: str, text: str) -> CsvStart | RawCalendar:
+    """Directives, header and its problems; a finished RawCalendar when there is nothing more."""
     head_lines = text[:4096].splitlines()
     excel_sep = head_lines[0].strip(" ").lower() if head_lines else ""
     if excel_sep.startswith("sep=") and excel_sep not in ("sep=,", 'sep=","'):
@@ -168,6 +181,16 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
         make(d.code, d.file, header_line, d.message, hint=d.hint) if d.line == 1 else d
         for d in problems
     ]
+    return CsvStart(reader, skip, header, keys, problems, directives)
+
+
+def read_csv(file: str, directory: str, text: str) -> RawCalendar:
+    """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed)."""
+    begun = begin_csv(file, directory, text)
+    if isinstance(begun, RawCalendar):
+        return begun
+    reader, skip, header, keys = begun.reader, begun.skip, begun.header, begun.keys
+    problems = begun.problems
     records: list[RawRecord] = []
     columns = _plan(keys)
     end = reader.line_num
@@ -197,6 +220,16 @@ def read_csv(file: str, directory: str, text: str) -> RawCalendar:
                 )
                 continue
         records.append(RawRecord(file, start, _nest(columns, row), from_text=True))
+    return finish_csv(file, directory, records, problems, begun.directives)
+
+
+def finish_csv(
+    file: str,
+    directory: str,
+    records: list[RawRecord],
+    problems: list[Diagnostic],
+    directives: dict[str, str],
+) -> RawCalendar:
     defaults: dict[str, Any] = {k: v for k, v in directives.items() if k != "date_format"}
     return RawCalendar(
         file, directory, records, defaults, 0, directives.get("date_format"), problems

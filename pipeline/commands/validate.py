@@ -8,10 +8,6 @@ import os
 import sys
 from collections.abc import Callable
 
-from pipeline.backends.clips.client import ClipClient
-from pipeline.backends.clips.errors import ClipConfigError
-from pipeline.backends.clips.rules import online_problems
-from pipeline.backends.clips.settings import ClipSettings
 from pipeline.commands.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -47,7 +43,13 @@ def _store_problems(result: ValidationResult) -> list[Diagnostic]:
 
 def _online(result: ValidationResult) -> ValidationResult:
     """`--online`: what only the services can tell: the media store's credentials and bucket,
-    the clip server's profiles, jobs, clips and AI captions."""
+    the clip server's profiles, jobs, clips and AI captions. The clip client (and httpx) is
+    imported here: an offline validate does not wait for them."""
+    from pipeline.backends.clips.client import ClipClient
+    from pipeline.backends.clips.errors import ClipConfigError
+    from pipeline.backends.clips.rules import online_problems
+    from pipeline.backends.clips.settings import ClipSettings
+
     found_store = _store_problems(result)
     if found_store:
         diagnostics = sorted([*result.diagnostics, *found_store], key=Diagnostic.sort_key)

@@ -8,9 +8,10 @@ later run). Each warning names the post it is about.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
+from operator import itemgetter
 
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
@@ -64,10 +65,22 @@ def over_allowance(planned: list[Slot], plan: PlanSettings) -> Iterator[tuple[Sl
             yield slot, used[key]
 
 
+def _within(planned: list[Slot], plan: PlanSettings) -> bool:
+    """Whether no profile has more posts in a day than a paid plan allows (counted without a
+    Python loop: most calendars are within it, and then there is nothing to say)."""
+    if plan.daily is None:
+        return False
+    if len(planned) <= plan.daily:
+        return True
+    days = map(datetime.date, map(itemgetter(0), planned))
+    used = Counter(zip(map(itemgetter(5), planned), days, strict=True))
+    return max(used.values()) <= plan.daily
+
+
 def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
     """W401 allowance-queued (daily, paid), W402 allowance-refused (monthly, Free)."""
     plan = ctx.plan
-    if plan is None:
+    if plan is None or _within(planned, plan):
         return
     for slot, used in over_allowance(planned, plan):
         at, account = slot[0], slot[5]

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import json
 import multiprocessing
+import operator
 import os
 import sys
 from collections import Counter
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.calendar import build_entries, duplicate_ids, read_calendars
+from pipeline.calendar import ReadCalendars, build_entries, duplicate_ids, read_calendars
+from pipeline.calendar.csv_fast import CsvTable, build_table
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
 from pipeline.config import ProjectConfig
@@ -26,8 +28,9 @@ from pipeline.model import Diagnostic, Entry, LedgerPost, identity
 from pipeline.rules import check_each, forecast
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext, MediaFacts
-from pipeline.rules.forecast import Slot, entry_slots, slot_order
+from pipeline.rules.forecast import entry_slots
 from pipeline.schedule import LIVING_KEYS, ScheduleContext, expand
+from pipeline.validate.columnar import Part, check_table, registry_known
 from pipeline.validate.probe import MediaProbe
 
 #: The environment's media base URL (it overrides pipeline.yaml's: `make demo` sets it).
@@ -96,29 +99,17 @@ PARALLEL_MIN_ENTRIES = 20_000
 Item = tuple[RawCalendar, Defaults, RawRecord]
 
 
-@dataclass(slots=True)
-class _Part:
-    """Checking one slice of the records, in plain values (it may come back from a child)."""
-
-    build: list[Diagnostic] = field(default_factory=list)  # from reading the fields
-    checks: list[Diagnostic] = field(default_factory=list)  # from the rules
-    keys: list[tuple[str | None, str, int, int]] = field(default_factory=list)  # id, file, line, n
-    slots: list[Slot] = field(default_factory=list)  # future posts, for the forecasts
-    sent: set[tuple[str, int]] = field(default_factory=set)  # entries the service already has
-    templates: frozenset[str] = frozenset()  # ids of series, queue and pool entries
-
-
 def _check_part(
     items: Sequence[Item],
     project_root: str,
     ctx: CheckContext,
     recorded: Mapping[str, LedgerPost] | None,
     schedule: ScheduleContext,
-) -> tuple[list[Entry], _Part]:
+) -> tuple[list[Entry], Part]:
     templates, build = build_entries(items, project_root)
     expansion = expand(templates, schedule)
     entries = expansion.entries
-    part = _Part(build=[*build, *expansion.diagnostics], checks=check_each(entries, ctx))
+    part = Part(build=[*build, *expansion.diagnostics], checks=check_each(entries, ctx))
     part.templates = expansion.templates
     # Duplicates are of what the user wrote; posts checked are what the rules saw (each
     # occurrence of a series on each of its platforms).
@@ -143,7 +134,7 @@ _FORKED: (
 ) = None
 
 
-def _check_forked_half() -> _Part:
+def _check_forked_half() -> Part:
     assert _FORKED is not None  # set by the parent just before the fork
     items, root, ctx, recorded, schedule = _FORKED
     return _check_part(items[len(items) // 2 :], root, ctx, recorded, schedule)[1]
@@ -155,7 +146,7 @@ def _check_in_two_processes(
     ctx: CheckContext,
     recorded: Mapping[str, LedgerPost] | None,
     schedule: ScheduleContext,
-) -> list[_Part]:
+) -> list[Part]:
     """The first half here, the second in a forked child that inherits the records and sends
     back only plain values; the entries themselves are not kept (see `keep_entries`)."""
     global _FORKED
@@ -169,9 +160,14 @@ def _check_in_two_processes(
         _FORKED = None
 
 
-def _probe_records(items: Sequence[Item], root: str, probe: MediaProbe) -> dict[str, MediaFacts]:
+def _probe_records(
+    items: Sequence[Item],
+    root: str,
+    probe: MediaProbe,
+    facts: dict[str, MediaFacts] | None = None,
+) -> dict[str, MediaFacts]:
     """Each distinct local file the records name, inspected once, before the slices split."""
-    facts: dict[str, MediaFacts] = {}
+    facts = {} if facts is None else facts
     for calendar, _, record in items:
         for raw in (record.fields.get("media"), *_override_media(record)):
             if raw is None or isinstance(raw, dict | bool):
@@ -220,6 +216,63 @@ def _unserved_media(media: Mapping[str, MediaFacts], config: ProjectConfig) -> l
     ]
 
 
+#: `PIPELINE_VALIDATE_PATH=rows`: CSV calendars checked row by row, as before the columnar
+#: path (kept so that tests and bench/validate.py can compare the two).
+PATH_VARIABLE = "PIPELINE_VALIDATE_PATH"
+
+
+def _columns_wanted(path: str | None) -> bool:
+    chosen = path or os.environ.get(PATH_VARIABLE) or "columns"
+    return chosen != "rows" and registry_known()
+
+
+def _check_columns(
+    read: ReadCalendars,
+    config: ProjectConfig,
+    now: datetime,
+    probe: MediaProbe,
+    recorded: Mapping[str, LedgerPost] | None,
+    keep_entries: bool,
+    schedule: ScheduleContext,
+) -> tuple[list[Entry], list[Part], dict[str, MediaFacts], CheckContext]:
+    """Every calendar in order: CSV tables by columns (csv_fast, columnar), others by rows."""
+    root = config.root
+    media: dict[str, MediaFacts] = {}
+    work: list[tuple[Defaults, CsvTable | None, list[Item]]] = []
+    for calendar, defaults in read.calendars:
+        if isinstance(calendar, CsvTable):
+            for cell in dict.fromkeys(calendar.column("media")):
+                if cell is None:
+                    continue
+                for ref in media_refs(cell, calendar.directory, root)[0]:
+                    if ref.kind == "file" and ref.path and ref.key not in media:
+                        media[ref.key] = probe.probe(ref.path)
+            work.append((defaults, calendar, []))
+        else:
+            items = [(calendar, defaults, r) for r in calendar.records]
+            _probe_records(items, root, probe, media)
+            work.append((defaults, None, items))
+    ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
+    sent = None if not recorded else (lambda e: _already_sent(e, recorded))
+    entries: list[Entry] = []
+    parts = []
+    for defaults, table, items in work:
+        if table is None:
+            made, part = _check_part(items, root, ctx, recorded, schedule)
+        else:
+            made, part = check_table(
+                build_table(table, defaults, root),
+                defaults,
+                root,
+                ctx,
+                already_sent=sent,
+                keep_entries=keep_entries,
+            )
+        entries.extend(made)
+        parts.append(part)
+    return entries, parts, media, ctx
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Loading builds hundreds of thousands of small objects and no reference cycles; the
@@ -243,6 +296,28 @@ def _already_sent(entry: Entry, recorded: Mapping[str, LedgerPost]) -> bool:
     return True
 
 
+#: `forecast.slot_order` (time, file, line, platform) as one C call per slot.
+_SLOT_ORDER = operator.itemgetter(0, 1, 2, 4)
+
+
+def _has_templates(read: ReadCalendars) -> bool:
+    """Whether a calendar read by rows has a series, queue or pool entry (a CSV table read by
+    columns has none: a column outside the common shape sends the file to the rows)."""
+    return any(
+        key in record.fields
+        for calendar, _ in read.calendars
+        if not isinstance(calendar, CsvTable)
+        for record in calendar.records
+        for key in LIVING_KEYS
+    )
+
+
+def _repeated(keys: list[tuple[str | None, str, int, int]]) -> bool:
+    """Whether any id is used twice (a set answers for 100,000 ids at once)."""
+    ids = [k[0] for k in keys if k[0] is not None]
+    return len(set(ids)) < len(ids)
+
+
 def validate(
     paths: Sequence[str],
     config: ProjectConfig,
@@ -253,13 +328,18 @@ def validate(
     figures: Mapping[str, float] | None = None,
     workers: int = 1,
     keep_entries: bool = True,
+    path: str | None = None,
 ) -> ValidationResult:
     """`recorded`: the ledger's posts, when there is one; entries already sent may be past.
     `figures`: its recorded figures by identity (`ledger.views.figure_scores`), for pools.
 
     `workers` > 1 with `keep_entries=False` (`pipeline validate`, which only reports) checks a
     big calendar in two processes: the result then has the diagnostics and the counts but no
-    entries. Forking is only for a process with no other threads, never inside the runner."""
+    entries. Forking is only for a process with no other threads, never inside the runner.
+
+    `path` "rows" checks CSV calendars row by row; the default, "columns", takes CSV files of
+    the common shape by columns (`validate.columnar`; without `keep_entries` it keeps no
+    entries either). `PIPELINE_VALIDATE_PATH` sets it too."""
     ctx = SchemaContext(
         project_root=config.root,
         timezone=config.timezone,
@@ -268,35 +348,46 @@ def validate(
         config_file=os.path.relpath(config.path) if config.path else "pipeline.yaml",
     )
     probe = probe or MediaProbe()
+    columns = _columns_wanted(path)
     with gc_paused():
-        read = read_calendars(paths, ctx)
-        items = read.records()
-        lean = (
-            not keep_entries
-            and workers > 1
-            and len(items) >= PARALLEL_MIN_ENTRIES
-            and sys.platform == "linux"
-            # Queues and pools are assigned over the whole calendar, not per half.
-            and not any(k in r.fields for _, _, r in items for k in LIVING_KEYS)
-        )
-        media = _probe_records(items, config.root, probe)
-        check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
         schedule = ScheduleContext(
             now=now, config=config, recorded=recorded or {}, figures=figures or {}
         )
+        read = read_calendars(paths, ctx, columns=columns)
+        if columns and _has_templates(read):
+            # Queues and pools are assigned over every post of the project, as entries.
+            read, columns = read_calendars(paths, ctx), False
         entries: list[Entry] = []
-        if lean:
-            parts = _check_in_two_processes(items, config.root, check_ctx, recorded, schedule)
+        if columns:
+            entries, parts, media, check_ctx = _check_columns(
+                read, config, now, probe, recorded, keep_entries, schedule
+            )
+            entries = entries if keep_entries else []
         else:
-            entries, part = _check_part(items, config.root, check_ctx, recorded, schedule)
-            parts = [part]
+            items = read.records()
+            lean = (
+                not keep_entries
+                and workers > 1
+                and len(items) >= PARALLEL_MIN_ENTRIES
+                and sys.platform == "linux"
+                # Queues and pools are assigned over the whole calendar, not per half.
+                and not any(k in r.fields for _, _, r in items for k in LIVING_KEYS)
+            )
+            media = _probe_records(items, config.root, probe)
+            check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
+            if lean:
+                parts = _check_in_two_processes(items, config.root, check_ctx, recorded, schedule)
+            else:
+                entries, part = _check_part(items, config.root, check_ctx, recorded, schedule)
+                parts = [part]
         keys = [k for p in parts for k in p.keys]
-        duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys)
+        duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys) if _repeated(keys) else []
         dropped = {(d.file, d.line) for d in duplicates}
         sent = set().union(*(p.sent for p in parts))
-        planned = sorted(
-            (s for p in parts for s in p.slots if (s[1], s[2]) not in dropped), key=slot_order
-        )
+        planned = [s for p in parts for s in p.slots]
+        if dropped:
+            planned = [s for s in planned if (s[1], s[2]) not in dropped]
+        planned.sort(key=_SLOT_ORDER)
         diagnostics = [
             *config.diagnostics,
             *_unserved_media(media, config),
@@ -307,6 +398,11 @@ def validate(
             *forecast.allowance(planned, check_ctx),
             *forecast.waiting_cap(planned, check_ctx),
         ]
+        counted = [k for k in keys if (k[1], k[2]) not in dropped] if dropped else keys
+        entry_count, post_count = len(counted), sum(k[3] for k in counted)
+        templates = frozenset().union(*(p.templates for p in parts))
+        # Freed here, while the collector is off: else its first pass walks them all.
+        del parts, keys, counted, planned
     if sent:
         diagnostics = [
             d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)
@@ -319,7 +415,6 @@ def validate(
             "(e.g. plan: {tier: beginner, daily: 20})"
         )
     kept = [e for e in entries if (e.source.file, e.source.line) not in dropped]
-    counted = [k for k in keys if (k[1], k[2]) not in dropped]
     return ValidationResult(
         kept,
         diagnostics,
@@ -328,7 +423,7 @@ def validate(
         now,
         media,
         tuple(notes),
-        entry_count=len(counted),
-        post_count=sum(k[3] for k in counted),
-        templates=frozenset().union(*(p.templates for p in parts)),
+        entry_count=entry_count,
+        post_count=post_count,
+        templates=templates,
     )

@@ -1,0 +1,294 @@
+"""CSV calendars of the common shape, read as columns: each distinct value is read once.
+
+A 100,000-row calendar has a few hundred distinct platform lists, dates and times and media
+cells; the schema's answer for a value (with its diagnostics) does not depend on the row, so
+it is computed once per value and stamped with each row's line and id. Only files whose read
+columns are all in `FAST_KEYS` come here, and any row this module does not fully understand
+(a control character, an uneven row, nothing read) becomes a `RawRecord` for `build_entry`,
+so both paths give the same entries and diagnostics (tests/calendar/test_csv_fast.py).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.calendar.csv_source import _nest, _plan, begin_csv, finish_csv, read_csv
+from pipeline.calendar.raw import RawCalendar, RawRecord
+from pipeline.calendar.schema import (
+    CONTROL,
+    Defaults,
+    _accounts,
+    _Collector,
+    _default_options,
+    _media,
+    _platforms,
+    _when,
+)
+from pipeline.model import Diagnostic, Entry, MediaRef, SourceRef
+from pipeline.rules.codes import make
+
+#: The columns read here; any other read column (an option block, captions.x, a key the
+#: schema learns later) sends the whole file through `read_csv` and `build_entry`.
+FAST_KEYS = frozenset(
+    {"id", "at", "date", "time", "timezone", "platforms", "platform", "account", "text"}
+    | {"title", "media"}
+)
+
+#: (wall clock, zone, UTC instant, dst) as `schema._when` returns them.
+When = tuple[Any, str | None, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable(RawCalendar):
+    """A CSV calendar as columns: `cells[key][i]` is row i's cell (None: blank), on `lines[i]`.
+
+    `records` stays empty; rows left to the schema are in `slow`, by row index."""
+
+    lines: list[int] = field(default_factory=list)
+    cells: dict[str, list[str | None]] = field(default_factory=dict)
+    slow: dict[int, RawRecord] = field(default_factory=dict)
+
+    def column(self, key: str) -> list[str | None]:
+        return self.cells.get(key) or [None] * len(self.lines)
+
+
+def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
+    """A `CsvTable`, or what `read_csv` gives when the file is not of the common shape."""
+    begun = begin_csv(file, directory, text)
+    if isinstance(begun, RawCalendar):
+        return begun
+    if all(k is None for k in begun.keys) or any(
+        k is not None and k not in FAST_KEYS for k in begun.keys
+    ):
+        return read_csv(file, directory, text)
+    reader, width = begun.reader, len(begun.header)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    end = reader.line_num
+    try:
+        for row in reader:  # the tightest loop: the csv module does the work
+            starts.append(end + 1)
+            rows.append(row)
+            end = reader.line_num
+    except csv.Error:  # quoting or size: read_csv reports it and the rows before it
+        return read_csv(file, directory, text)
+    plan = _plan(begun.keys)
+    problems = list(begun.problems)
+    skip = begun.skip
+    slow_rows: list[tuple[int, list[str]]] = []
+    filled = list(map(any, rows))  # False: every cell empty (a blank line, a row of commas)
+    if set(map(len, rows)) == {width} and all(filled):  # the common case, without a loop
+        kept, lines = rows, [skip + start for start in starts] if skip else starts
+    else:
+        kept, lines = [], []
+        for row, start, full in zip(rows, starts, filled, strict=True):
+            if not full:
+                continue
+            if len(row) != width:
+                if len(row) > width and any(cell.strip() for cell in row[width:]):
+                    problems.append(_too_many(file, skip + start, len(row), width))
+                    continue
+                slow_rows.append((len(kept), row))
+                row = (row + [""] * width)[:width]
+            kept.append(row)
+            lines.append(skip + start)
+    cells: dict[str, list[str | None]] = {}
+    columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
+    for index, key, _ in plan:
+        cells[key] = [c if c and not c.isspace() else None for c in columns[index]]
+    slow = {i: RawRecord(file, lines[i], _nest(plan, row), from_text=True) for i, row in slow_rows}
+    # A row with nothing read (blank but for spaces or ignored columns) or with a control
+    # character in a text cell: the schema reads it whole.
+    read = list(map(any, zip(*cells.values(), strict=True)))
+    if not all(read):
+        for i, something in enumerate(read):
+            if not something and i not in slow:
+                slow[i] = RawRecord(file, lines[i], _nest(plan, kept[i]), from_text=True)
+    if CONTROL.search(text):
+        for key, values in cells.items():
+            if key == "media":
+                continue
+            for i, value in enumerate(values):
+                if value and i not in slow and CONTROL.search(value):
+                    slow[i] = RawRecord(file, lines[i], _nest(plan, kept[i]), from_text=True)
+    blank = [i for i, record in slow.items() if not any(c.strip() for c in kept[i])]
+    if blank:  # only spaces: skipped as read_csv skips them
+        return _without(file, directory, begun.directives, problems, lines, cells, slow, blank)
+    plain = finish_csv(file, directory, [], problems, begun.directives)
+    return CsvTable(
+        plain.file,
+        plain.directory,
+        [],
+        plain.defaults,
+        plain.defaults_line,
+        plain.date_format,
+        plain.diagnostics,
+        lines,
+        cells,
+        slow,
+    )
+
+
+def _without(
+    file: str,
+    directory: str,
+    directives: dict[str, str],
+    problems: list[Diagnostic],
+    lines: list[int],
+    cells: dict[str, list[str | None]],
+    slow: dict[int, RawRecord],
+    blank: list[int],
+) -> CsvTable:
+    gone = set(blank)
+    keep = [i for i in range(len(lines)) if i not in gone]
+    renumber = {old: new for new, old in enumerate(keep)}
+    plain = finish_csv(file, directory, [], problems, directives)
+    return CsvTable(
+        plain.file,
+        plain.directory,
+        [],
+        plain.defaults,
+        plain.defaults_line,
+        plain.date_format,
+        plain.diagnostics,
+        [lines[i] for i in keep],
+        {key: [values[i] for i in keep] for key, values in cells.items()},
+        {renumber[i]: record for i, record in slow.items() if i not in gone},
+    )
+
+
+def _too_many(file: str, line: int, cells: int, width: int) -> Diagnostic:
+    return make(
+        "E102",
+        file,
+        line,
+        f"this row has {cells} cells but the header has {width}",
+        hint="a comma inside a caption needs the whole cell in double quotes",
+    )
+
+
+def stamp(d: Diagnostic, line: int, entry: str | None) -> Diagnostic:
+    """A diagnostic worked out once for a value, placed on one row."""
+    return Diagnostic(
+        d.file, line, d.code, d.name, d.severity, entry, d.platform, d.message, d.hint
+    )
+
+
+def _codes(keys: list[Any]) -> tuple[list[int], list[Any]]:
+    """Each row's value as a small number, and the distinct values in order of appearance."""
+    index: dict[Any, int] = dict.fromkeys(keys, 0)
+    for number, key in enumerate(index):
+        index[key] = number
+    return list(map(index.__getitem__, keys)), list(index)
+
+
+@dataclass(slots=True)
+class BuiltTable:
+    """The entries of a `CsvTable` as columns of codes into distinct values (rows in `slow` are
+    built by `build_entry`). `found[i]`: row i's diagnostics from reading its fields."""
+
+    table: CsvTable
+    ids: list[str | None]
+    platform_of: list[int]
+    platforms: list[tuple[str, ...]]  # by platform_of
+    options: list[Mapping[str, Any]]  # by platform_of
+    account_of: list[int]
+    accounts: list[Mapping[str, str]]
+    when_of: list[int]
+    whens: list[When]
+    media_of: list[int]
+    media: list[tuple[MediaRef, ...]]
+    found: dict[int, list[Diagnostic]]
+
+    def entry(self, i: int) -> Entry:
+        """Row i as `build_entry` makes it."""
+        at_local, tz, at_utc, dst = self.whens[self.when_of[i]]
+        t = self.table
+        return Entry(
+            source=SourceRef(t.file, t.lines[i]),
+            id=self.ids[i],
+            platforms=self.platforms[self.platform_of[i]],
+            accounts=self.accounts[self.account_of[i]],
+            text=t.cells["text"][i] if "text" in t.cells else None,
+            captions={},
+            title=t.cells["title"][i] if "title" in t.cells else None,
+            media=self.media[self.media_of[i]],
+            options=self.options[self.platform_of[i]],
+            at_local=at_local,
+            tz=tz,
+            at_utc=at_utc,
+            dst=dst,
+        )
+
+
+def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> BuiltTable:
+    """Each distinct value read once by the schema's own functions, its answer reused."""
+    file = table.file
+    probe = RawRecord(file, 0, {})
+    ids = [None if v is None else v.strip() for v in table.column("id")]
+
+    platform_of, platform_keys = _codes(
+        list(zip(table.column("platforms"), table.column("platform"), strict=True))
+    )
+    platforms: list[tuple[str, ...]] = []
+    platform_found: list[list[Diagnostic]] = []
+    for key in platform_keys:
+        out = _Collector(probe, None)
+        fields = {k: v for k, v in zip(("platforms", "platform"), key, strict=True) if v}
+        platforms.append(tuple(_platforms(fields, defaults, out)))
+        platform_found.append(out.items)
+    options = [_default_options(defaults, p) for p in platforms]
+
+    account_of, account_keys = _codes(list(zip(table.column("account"), platform_of, strict=True)))
+    accounts: list[Mapping[str, str]] = []
+    account_found: list[list[Diagnostic]] = []
+    for cell, code in account_keys:
+        out = _Collector(probe, None)
+        fields = {"account": cell} if cell is not None else {}
+        accounts.append(_accounts(fields, defaults, list(platforms[code]), out))
+        account_found.append(out.items)
+
+    names = ("at", "date", "time", "timezone")
+    when_of, when_keys = _codes(list(zip(*(table.column(k) for k in names), strict=True)))
+    whens: list[When] = []
+    when_found: list[list[Diagnostic]] = []
+    for key in when_keys:
+        out = _Collector(probe, None)
+        fields = {k: v for k, v in zip(names, key, strict=True) if v is not None}
+        whens.append(_when(fields, defaults, out))
+        when_found.append(out.items)
+
+    media_of, media_cells = _codes(table.column("media"))
+    media: list[tuple[MediaRef, ...]] = []
+    media_found: list[list[Diagnostic]] = []
+    for cell in media_cells:
+        out = _Collector(probe, None)
+        fields = {"media": cell} if cell is not None else {}
+        media.append(_media(fields, table.directory, project_root, out))
+        media_found.append(out.items)
+
+    found: dict[int, list[Diagnostic]] = {}
+    if any(platform_found) or any(account_found) or any(when_found) or any(media_found):
+        for i, codes in enumerate(zip(platform_of, account_of, when_of, media_of, strict=True)):
+            p, a, w, m = codes
+            if platform_found[p] or account_found[a] or when_found[w] or media_found[m]:
+                line, entry = table.lines[i], ids[i]
+                read = (platform_found[p], account_found[a], when_found[w], media_found[m])
+                found[i] = [stamp(d, line, entry) for ds in read for d in ds]
+    return BuiltTable(
+        table,
+        ids,
+        platform_of,
+        platforms,
+        options,
+        account_of,
+        accounts,
+        when_of,
+        whens,
+        media_of,
+        media,
+        found,
+    )
