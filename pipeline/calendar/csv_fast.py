@@ -11,10 +11,13 @@ so both paths give the same entries and diagnostics (tests/calendar/test_csv_fas
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from pipeline import times
 from pipeline.calendar.csv_source import _nest, _plan, begin_csv, finish_csv, read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import (
@@ -224,6 +227,51 @@ class BuiltTable:
         )
 
 
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def _quick_when(
+    key: tuple[str | None, ...],
+    defaults: Defaults,
+    days: dict[str, tuple[int, int, int] | None],
+    hours: dict[str, tuple[int, int] | None],
+) -> When | None:
+    """`_when`'s answer for the common cells ("2026-12-01", "09:30", the file's zone), from
+    each distinct date and time read once; None: anything else, left to `_when` itself.
+
+    `times.parse_when` on "date time" reads these with its ISO pattern, no offset, no
+    diagnostic; tens of thousands of date-time pairs make its general path the cost."""
+    at, day_text, hour_text, zone_text = key
+    tz_name = defaults.timezone
+    pattern = defaults.date_pattern
+    if at is not None or zone_text is not None or day_text is None or hour_text is None:
+        return None
+    if tz_name is None or not (
+        pattern is None or not pattern.startswith("%Y") or pattern == times.DATE_FORMATS["iso"]
+    ):
+        return None
+    if day_text in days:
+        day = days[day_text]
+    else:
+        m = _DAY.fullmatch(day_text)
+        day = days[day_text] = None if m is None else (int(m[1]), int(m[2]), int(m[3]))
+    if hour_text in hours:
+        hour = hours[hour_text]
+    else:
+        m = _HOUR.fullmatch(hour_text)
+        hour = None if m is None or int(m[1]) > 23 or int(m[2]) > 59 else (int(m[1]), int(m[2]))
+        hours[hour_text] = hour
+    if day is None or hour is None or times.year_problem(day[0]) is not None:
+        return None
+    try:
+        local = datetime(*day, *hour)  # noqa: DTZ001 -- a wall-clock time, as parse_when
+        resolved = times.resolve(local, tz_name)
+    except (ValueError, times.TimeProblem):
+        return None
+    return local, tz_name, resolved.utc, resolved.dst
+
+
 def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> BuiltTable:
     """Each distinct value read once by the schema's own functions, its answer reused."""
     file = table.file
@@ -255,7 +303,14 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
     when_of, when_keys = _codes(list(zip(*(table.column(k) for k in names), strict=True)))
     whens: list[When] = []
     when_found: list[list[Diagnostic]] = []
+    days: dict[str, tuple[int, int, int] | None] = {}
+    hours: dict[str, tuple[int, int] | None] = {}
     for key in when_keys:
+        quick = _quick_when(key, defaults, days, hours)
+        if quick is not None:
+            whens.append(quick)
+            when_found.append([])
+            continue
         out = _Collector(probe, None)
         fields = {k: v for k, v in zip(names, key, strict=True) if v is not None}
         whens.append(_when(fields, defaults, out))
