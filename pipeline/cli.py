@@ -298,7 +298,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_cli.run(args)
     module_name, function = COMMANDS[args.command]
     command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
-    from pipeline.ledger.schema import LedgerError  # here: `pipeline --help` stays quick
     from pipeline.textsafe import printable
 
     try:
@@ -306,7 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:  # messages quote values (paths, ids): shown, never obeyed
         print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except LedgerError as exc:  # a damaged events.jsonl: its message says where and what to do
+    except Exception as exc:
+        # A damaged events.jsonl: its message says where and what to do. Only a command that
+        # read a ledger can raise it, so the ledger is not imported for the others.
+        schema = sys.modules.get("pipeline.ledger.schema")
+        if schema is None or not isinstance(exc, schema.LedgerError):
+            raise
         print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
