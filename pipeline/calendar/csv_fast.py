@@ -40,6 +40,9 @@ FAST_KEYS = frozenset(
     | {"title", "media"}
 )
 
+#: A cell's value, or None for "" (`_BLANK.get(cell, cell)`).
+_BLANK: dict[str, str | None] = {"": None}
+
 #: (wall clock, zone, UTC instant, dst) as `schema._when` returns them.
 When = tuple[Any, str | None, Any, Any]
 
@@ -101,7 +104,11 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     cells: dict[str, list[str | None]] = {}
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
     for index, key, _ in plan:
-        cells[key] = [c if c and not c.isspace() else None for c in columns[index]]
+        column = columns[index]
+        if any(map(str.isspace, column)):
+            cells[key] = [c if c and not c.isspace() else None for c in column]
+        else:  # no cell of spaces alone: only "" is blank (two C loops, no Python one)
+            cells[key] = list(map(_BLANK.get, column, column))
     slow = {i: RawRecord(file, lines[i], _nest(plan, row), from_text=True) for i, row in slow_rows}
     # A row with nothing read (blank but for spaces or ignored columns) or with a control
     # character in a text cell: the schema reads it whole.
