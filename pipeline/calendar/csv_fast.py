@@ -195,6 +195,27 @@ def _codes(keys: list[Any]) -> tuple[list[int], list[Any]]:
     return list(map(index.__getitem__, keys)), list(index)
 
 
+def _joint_codes(columns: list[list[Any]]) -> tuple[list[int], list[tuple[Any, ...]]]:
+    """`_codes` of the rows' tuples across `columns`, without a tuple per row: each column is
+    coded alone and the codes joined into one int (one-to-one, so the same order)."""
+    coded = [_codes(column) for column in columns]
+    joint: list[int] = coded[0][0]
+    for codes, values in coded[1:]:
+        if len(values) > 1:  # a column of one value changes nothing
+            size = len(values)
+            joint = [j * size + c for j, c in zip(joint, codes, strict=True)]
+    of, numbers = _codes(joint)
+    keys = []
+    for number in numbers:
+        key = []
+        for _, values in reversed(coded[1:]):
+            number, c = divmod(number, len(values))
+            key.append(values[c])
+        key.append(coded[0][1][number])
+        keys.append(tuple(reversed(key)))
+    return of, keys
+
+
 @dataclass(slots=True)
 class BuiltTable:
     """The entries of a `CsvTable` as columns of codes into distinct values (rows in `slow` are
@@ -283,11 +304,14 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
     """Each distinct value read once by the schema's own functions, its answer reused."""
     file = table.file
     probe = RawRecord(file, 0, {})
-    ids = [None if v is None else v.strip() for v in table.column("id")]
-
-    platform_of, platform_keys = _codes(
-        list(zip(table.column("platforms"), table.column("platform"), strict=True))
+    id_cells = table.column("id")
+    ids: list[str | None] = (
+        [None if v is None else v.strip() for v in id_cells]
+        if None in id_cells
+        else list(map(str.strip, id_cells))  # type: ignore[arg-type]  # no None: all str
     )
+
+    platform_of, platform_keys = _joint_codes([table.column("platforms"), table.column("platform")])
     platforms: list[tuple[str, ...]] = []
     platform_found: list[list[Diagnostic]] = []
     for key in platform_keys:
@@ -307,7 +331,7 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
         account_found.append(out.items)
 
     names = ("at", "date", "time", "timezone")
-    when_of, when_keys = _codes(list(zip(*(table.column(k) for k in names), strict=True)))
+    when_of, when_keys = _joint_codes([table.column(k) for k in names])
     whens: list[When] = []
     when_found: list[list[Diagnostic]] = []
     days: dict[str, tuple[int, int, int] | None] = {}
