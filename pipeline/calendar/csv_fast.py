@@ -112,7 +112,9 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     slow = {i: RawRecord(file, lines[i], _nest(plan, row), from_text=True) for i, row in slow_rows}
     # A row with nothing read (blank but for spaces or ignored columns) or with a control
     # character in a text cell: the schema reads it whole.
-    read = list(map(any, zip(*cells.values(), strict=True)))
+    # (A column without a blank, such as the ids, answers for every row without a tuple each.)
+    full = any(None not in values for values in cells.values())
+    read = [] if full else list(map(any, zip(*cells.values(), strict=True)))
     if not all(read):
         for i, something in enumerate(read):
             if not something and i not in slow:
