@@ -9,6 +9,7 @@ file. Runs are interleaved and each is repeated (`--repeat`), medians shown, so 
 slows all of them alike. The target: at most 10x pandas' parse and 400 MB.
 
     .venv/bin/python bench/validate.py [--posts 100000] [--keep DIR] [--before REV] [--repeat 3]
+        [--columns-only]
 """
 
 from __future__ import annotations
@@ -168,6 +169,11 @@ def main() -> int:
     parser.add_argument("--keep", help="generate into this directory and keep it")
     parser.add_argument("--before", default=BASE, help="commit to compare with ('' for none)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, medians shown")
+    parser.add_argument(
+        "--columns-only",
+        action="store_true",
+        help="skip the slow before and rows runs (for iterating; report the full run)",
+    )
     args = parser.parse_args()
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-validate-"))
     path = generate(root, args.posts)
@@ -179,9 +185,10 @@ def main() -> int:
     base = {k: v for k, v in os.environ.items() if k not in skipped}
     base["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="bench-validate-pycache-")
     variants: dict[str, dict[str, str]] = {}
-    if args.before:
+    if args.before and not args.columns_only:
         variants[f"before ({args.before})"] = {**base, "PYTHONPATH": checkout(args.before)}
-    variants["rows (PIPELINE_VALIDATE_PATH=rows)"] = {**base, "PIPELINE_VALIDATE_PATH": "rows"}
+    if not args.columns_only:
+        variants["rows (PIPELINE_VALIDATE_PATH=rows)"] = {**base, "PIPELINE_VALIDATE_PATH": "rows"}
     variants["columns (default)"] = base
     for env in variants.values():  # one run each not counted: fills the bytecode cache
         run_cli(root, env)

@@ -8,11 +8,13 @@ Commands are imported when chosen, so `pipeline --help` stays quick.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline import __version__
 from pipeline.commands.exits import EXIT_PROBLEMS, EXIT_USAGE, UsageError
@@ -288,6 +290,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Importing a command's modules makes tens of thousands of objects, all long-lived, and
+    the cyclic collector's full pass over them (~0.1 s) would find nothing: it waits, and they
+    go straight to the oldest generation (freeze, then unfreeze: two list splices)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -297,8 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         return sandbox_cli.run(args)
     module_name, function = COMMANDS[args.command]
-    command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
-    from pipeline.ledger.schema import LedgerError  # here: `pipeline --help` stays quick
+    with _collector_paused():
+        command = getattr(importlib.import_module(f"pipeline.commands.{module_name}"), function)
     from pipeline.textsafe import printable
 
     try:
@@ -306,7 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:  # messages quote values (paths, ids): shown, never obeyed
         print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except LedgerError as exc:  # a damaged events.jsonl: its message says where and what to do
+    except Exception as exc:
+        # A damaged events.jsonl: its message says where and what to do. Only a command that
+        # read a ledger can raise it, so the ledger is not imported for the others.
+        schema = sys.modules.get("pipeline.ledger.schema")
+        if schema is None or not isinstance(exc, schema.LedgerError):
+            raise
         print(f"pipeline {args.command}: {printable(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:

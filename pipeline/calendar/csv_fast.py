@@ -11,10 +11,13 @@ so both paths give the same entries and diagnostics (tests/calendar/test_csv_fas
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from pipeline import times
 from pipeline.calendar.csv_source import _nest, _plan, begin_csv, finish_csv, read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import (
@@ -36,6 +39,9 @@ FAST_KEYS = frozenset(
     {"id", "at", "date", "time", "timezone", "platforms", "platform", "account", "text"}
     | {"title", "media"}
 )
+
+#: A cell's value, or None for "" (`_BLANK.get(cell, cell)`).
+_BLANK: dict[str, str | None] = {"": None}
 
 #: (wall clock, zone, UTC instant, dst) as `schema._when` returns them.
 When = tuple[Any, str | None, Any, Any]
@@ -98,11 +104,17 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     cells: dict[str, list[str | None]] = {}
     columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(width)]
     for index, key, _ in plan:
-        cells[key] = [c if c and not c.isspace() else None for c in columns[index]]
+        column = columns[index]
+        if any(map(str.isspace, column)):
+            cells[key] = [c if c and not c.isspace() else None for c in column]
+        else:  # no cell of spaces alone: only "" is blank (two C loops, no Python one)
+            cells[key] = list(map(_BLANK.get, column, column))
     slow = {i: RawRecord(file, lines[i], _nest(plan, row), from_text=True) for i, row in slow_rows}
     # A row with nothing read (blank but for spaces or ignored columns) or with a control
     # character in a text cell: the schema reads it whole.
-    read = list(map(any, zip(*cells.values(), strict=True)))
+    # (A column without a blank, such as the ids, answers for every row without a tuple each.)
+    full = any(None not in values for values in cells.values())
+    read = [] if full else list(map(any, zip(*cells.values(), strict=True)))
     if not all(read):
         for i, something in enumerate(read):
             if not something and i not in slow:
@@ -185,6 +197,27 @@ def _codes(keys: list[Any]) -> tuple[list[int], list[Any]]:
     return list(map(index.__getitem__, keys)), list(index)
 
 
+def _joint_codes(columns: list[list[Any]]) -> tuple[list[int], list[tuple[Any, ...]]]:
+    """`_codes` of the rows' tuples across `columns`, without a tuple per row: each column is
+    coded alone and the codes joined into one int (one-to-one, so the same order)."""
+    coded = [_codes(column) for column in columns]
+    joint: list[int] = coded[0][0]
+    for codes, values in coded[1:]:
+        if len(values) > 1:  # a column of one value changes nothing
+            size = len(values)
+            joint = [j * size + c for j, c in zip(joint, codes, strict=True)]
+    of, numbers = _codes(joint)
+    keys = []
+    for number in numbers:
+        key = []
+        for _, values in reversed(coded[1:]):
+            number, c = divmod(number, len(values))
+            key.append(values[c])
+        key.append(coded[0][1][number])
+        keys.append(tuple(reversed(key)))
+    return of, keys
+
+
 @dataclass(slots=True)
 class BuiltTable:
     """The entries of a `CsvTable` as columns of codes into distinct values (rows in `slow` are
@@ -224,15 +257,63 @@ class BuiltTable:
         )
 
 
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def _quick_when(
+    key: tuple[str | None, ...],
+    defaults: Defaults,
+    days: dict[str, tuple[int, int, int] | None],
+    hours: dict[str, tuple[int, int] | None],
+) -> When | None:
+    """`_when`'s answer for the common cells ("2026-12-01", "09:30", the file's zone), from
+    each distinct date and time read once; None: anything else, left to `_when` itself.
+
+    `times.parse_when` on "date time" reads these with its ISO pattern, no offset, no
+    diagnostic; tens of thousands of date-time pairs make its general path the cost."""
+    at, day_text, hour_text, zone_text = key
+    tz_name = defaults.timezone
+    pattern = defaults.date_pattern
+    if at is not None or zone_text is not None or day_text is None or hour_text is None:
+        return None
+    if tz_name is None or not (
+        pattern is None or not pattern.startswith("%Y") or pattern == times.DATE_FORMATS["iso"]
+    ):
+        return None
+    if day_text in days:
+        day = days[day_text]
+    else:
+        m = _DAY.fullmatch(day_text)
+        day = days[day_text] = None if m is None else (int(m[1]), int(m[2]), int(m[3]))
+    if hour_text in hours:
+        hour = hours[hour_text]
+    else:
+        m = _HOUR.fullmatch(hour_text)
+        hour = None if m is None or int(m[1]) > 23 or int(m[2]) > 59 else (int(m[1]), int(m[2]))
+        hours[hour_text] = hour
+    if day is None or hour is None or times.year_problem(day[0]) is not None:
+        return None
+    try:
+        local = datetime(*day, *hour)  # noqa: DTZ001 -- a wall-clock time, as parse_when
+        resolved = times.resolve(local, tz_name)
+    except (ValueError, times.TimeProblem):
+        return None
+    return local, tz_name, resolved.utc, resolved.dst
+
+
 def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> BuiltTable:
     """Each distinct value read once by the schema's own functions, its answer reused."""
     file = table.file
     probe = RawRecord(file, 0, {})
-    ids = [None if v is None else v.strip() for v in table.column("id")]
-
-    platform_of, platform_keys = _codes(
-        list(zip(table.column("platforms"), table.column("platform"), strict=True))
+    id_cells = table.column("id")
+    ids: list[str | None] = (
+        [None if v is None else v.strip() for v in id_cells]
+        if None in id_cells
+        else list(map(str.strip, id_cells))  # type: ignore[arg-type]  # no None: all str
     )
+
+    platform_of, platform_keys = _joint_codes([table.column("platforms"), table.column("platform")])
     platforms: list[tuple[str, ...]] = []
     platform_found: list[list[Diagnostic]] = []
     for key in platform_keys:
@@ -252,10 +333,17 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
         account_found.append(out.items)
 
     names = ("at", "date", "time", "timezone")
-    when_of, when_keys = _codes(list(zip(*(table.column(k) for k in names), strict=True)))
+    when_of, when_keys = _joint_codes([table.column(k) for k in names])
     whens: list[When] = []
     when_found: list[list[Diagnostic]] = []
+    days: dict[str, tuple[int, int, int] | None] = {}
+    hours: dict[str, tuple[int, int] | None] = {}
     for key in when_keys:
+        quick = _quick_when(key, defaults, days, hours)
+        if quick is not None:
+            whens.append(quick)
+            when_found.append([])
+            continue
         out = _Collector(probe, None)
         fields = {k: v for k, v in zip(names, key, strict=True) if v is not None}
         whens.append(_when(fields, defaults, out))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,23 @@ class CsvStart:
     directives: dict[str, str]
 
 
+def _lines(text: str, skip: int) -> Iterator[str]:
+    """The text's lines after the first `skip`, as `io.StringIO(text, newline="")` reads them.
+    Without a carriage return they are the pieces between newlines: split at once, without
+    the StringIO's copy of the whole text (four bytes a character once it holds an emoji)."""
+    if "\r" in text:
+        stream = io.StringIO(text, newline="")
+        for _ in range(skip):
+            stream.readline()
+        return stream
+    pieces = text.split("\n")
+    last = pieces.pop()  # after the final newline: "" unless the text ends without one
+    lines = [piece + "\n" for piece in pieces]
+    if last:
+        lines.append(last)
+    return iter(lines[skip:])
+
+
 def begin_csv(file: str, directory: str, text: str) -> CsvStart | RawCalendar:
     """Directives, header and its problems; a finished RawCalendar when there is nothing more."""
     head_lines = text[:4096].splitlines()
@@ -161,10 +179,7 @@ def begin_csv(file: str, directory: str, text: str) -> CsvStart | RawCalendar:
     lead = 1 if excel_sep.startswith("sep=") else 0
     directives, skip = _directives(head_lines[lead:])
     skip += lead
-    stream = io.StringIO(text, newline="")
-    for _ in range(skip):
-        stream.readline()
-    reader = csv.reader(stream, strict=True)
+    reader = csv.reader(_lines(text, skip), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.calendar import MissingPath
 from pipeline.commands.exits import EXIT_OK as EXIT_OK
@@ -19,12 +19,13 @@ from pipeline.config import (
     interval_seconds,
     load_config,
 )
-from pipeline.ledger import Ledger, LedgerState
-from pipeline.ledger.views import figure_scores
 from pipeline.mediastore import StoreSettings
 from pipeline.model import LedgerPost
 from pipeline.times import year_problem
 from pipeline.validate.check import ValidationResult, validate
+
+if TYPE_CHECKING:  # the ledger (and filelock) is imported only when there is one to read
+    from pipeline.ledger import LedgerState
 
 
 def parse_now(text: str | None) -> datetime:
@@ -49,6 +50,8 @@ def read_state(directory: str) -> LedgerState | None:
     """The ledger's state, without creating or locking anything; None when there is none."""
     if not os.path.exists(os.path.join(directory, "events.jsonl")):
         return None
+    from pipeline.ledger import Ledger
+
     return Ledger(directory).state()
 
 
@@ -84,6 +87,8 @@ def load(args: argparse.Namespace, *, keep_entries: bool = True) -> ValidationRe
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     state = read_state(ledger_dir(args, config.root))
+    if state:
+        from pipeline.ledger.views import figure_scores
     try:
         return validate(
             args.paths,

@@ -11,11 +11,12 @@ go in through `markup_safe`.
 from __future__ import annotations
 
 import io
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from pipeline.textsafe import printable
+
+if TYPE_CHECKING:  # rich is imported where it is used: `pipeline validate` never needs it
+    from rich.console import Console
 
 #: The styles the reports use, as ANSI SGR parameters (what rich writes for them).
 _SGR = {
@@ -41,12 +42,16 @@ def paint(text: str, style: str, *, color: bool) -> str:
 def markup_safe(text: object) -> str:
     """A user value to put inside rich markup: `printable` (no control or bidi characters), and
     `[bold]` shown, not obeyed."""
+    from rich.markup import escape
+
     return escape(printable(text))
 
 
 def text_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
     """Colour only when asked (a terminal); long lines wrap softly instead of being cut; emoji
     codes are never expanded (`:smile:` in an id stays those seven characters)."""
+    from rich.console import Console
+
     return Console(
         file=buffer,
         force_terminal=color,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from pipeline.rules import xtext_data
 
@@ -91,31 +90,32 @@ _QUERY_END = r"[a-z0-9\-_&=#/]"
 _PRECEDING = f"(?:[^A-Za-z0-9@＠$#＃{_INVALID_CHARS}]|[{_DIRECTIONAL}]|^)"
 
 
-@dataclass(frozen=True, slots=True)
-class _UrlRegexes:
-    extract: re.Pattern[str]
-    ascii_domain: re.Pattern[str]
-    tco: re.Pattern[str]
+@functools.cache
+def _extract() -> re.Pattern[str]:
+    """Compiled on first use: Python takes ~0.1 s to compile each regex holding the TLD lists,
+    which a run without X links need not pay."""
+    return re.compile(
+        f"(({_PRECEDING})((https?:\\/\\/)?({_DOMAIN})(?::([0-9]+))?(\\/{_PATH}*)?"
+        f"(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
+        re.IGNORECASE,
+    )
 
 
 @functools.cache
-def _url_regexes() -> _UrlRegexes:
-    """Compiled on first use: Python takes ~0.2 s to compile these (the TLD lists), which a run
-    without X links need not pay."""
-    return _UrlRegexes(
-        extract=re.compile(
-            f"(({_PRECEDING})((https?:\\/\\/)?({_DOMAIN})(?::([0-9]+))?(\\/{_PATH}*)?"
-            f"(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
-            re.IGNORECASE,
-        ),
-        ascii_domain=re.compile(
-            f"(?:(?:[\\-a-z0-9{_LATIN_ACCENTS}]+)\\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})",
-            re.IGNORECASE,
-        ),
-        tco=re.compile(
-            f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?",
-            re.IGNORECASE,
-        ),
+def _ascii_domain() -> re.Pattern[str]:
+    """Only for links written without a scheme: compiled apart from `_extract`, so that
+    calendars whose links all start with https:// compile the TLD lists once, not twice."""
+    return re.compile(
+        f"(?:(?:[\\-a-z0-9{_LATIN_ACCENTS}]+)\\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})",
+        re.IGNORECASE,
+    )
+
+
+@functools.cache
+def _tco() -> re.Pattern[str]:
+    return re.compile(
+        f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?",
+        re.IGNORECASE,
     )
 
 
@@ -149,7 +149,7 @@ def url_spans(text: str) -> list[tuple[int, int]]:
         covered = _run_end(text, dot)
         if len(URL_HINT.findall(text, start, covered)) > MAX_URL_HINTS_PER_WORD:
             continue
-        for match in _url_regexes().extract.finditer(text, max(start - 1, 0), covered):
+        for match in _extract().finditer(text, max(start - 1, 0), covered):
             _collect(match, found)
     return [(start, size) for start, size in found]
 
@@ -161,7 +161,7 @@ def _collect(match: re.Match[str], found: list[list[int]]) -> None:
     if not _is_valid_url(url, protocol or "https://", domain):
         return
     if protocol is not None:
-        tco = _url_regexes().tco.search(url)
+        tco = _tco().search(url)
         if tco is not None:
             if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 return
@@ -175,7 +175,7 @@ def _collect(match: re.Match[str], found: list[list[int]]) -> None:
     # string has (url.replace(domain, last)), which we reproduce.
     last: list[int] | None = None
     last_text = ""
-    for ascii_match in _url_regexes().ascii_domain.finditer(domain):
+    for ascii_match in _ascii_domain().finditer(domain):
         last_text = ascii_match.group(0)
         last = [start + ascii_match.start(), len(last_text)]
         found.append(last)

@@ -10,8 +10,10 @@ table left to the schema go through `build_entry` and `check_each`, as on the ro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from pipeline.calendar import build_entries
@@ -249,18 +251,12 @@ def check_table(
                 out.extend(_text_checks(built.entry(i), combo, ctx, title=True))
 
     # What the stage needs of each row: its key, its future posts, whether it was sent.
-    keys: list[tuple[str | None, str, int, int] | None] = [
-        (ids[i], file, lines[i], len(built.platforms[built.platform_of[i]])) for i in range(n)
-    ]
+    counts = [len(p) for p in built.platforms]  # per platform list, zipped in without a loop
+    keys: list[tuple[str | None, str, int, int] | None] = list(
+        zip(ids, repeat(file), lines, map(counts.__getitem__, built.platform_of), strict=False)
+    )
     now = ctx.now
-    whens, accounts, platforms = built.whens, built.accounts, built.platforms
-    part.slots = [
-        (utc, file, lines[i], ids[i], p, accounts[built.account_of[i]].get(p, ""))
-        for i in fast
-        for utc in (whens[built.when_of[i]][2],)
-        if utc is not None and utc > now
-        for p in platforms[built.platform_of[i]]
-    ]
+    part.slots = _slots(built, fast, now)
     entries: list[Entry | None] = [None] * n if keep_entries else []
     for i, record in sorted(slow.items()):
         made, build = build_entries([(table, defaults, record)], project_root)
@@ -283,6 +279,35 @@ def check_table(
             if keep_entries:
                 entries[i] = entry
     return [e for e in entries if e is not None], part
+
+
+def _slots(built: BuiltTable, fast: Sequence[int], now: datetime) -> list[Slot]:
+    """The rows' future posts: each time's "is it future" and each platform list's accounts
+    are worked out once per distinct value, then the rows are walked in one zip."""
+    file = built.table.file
+    future = [utc if utc is not None and utc > now else None for _, _, utc, _ in built.whens]
+    pair_of, pair_keys = _codes(
+        [
+            p * len(built.accounts) + a
+            for p, a in zip(built.platform_of, built.account_of, strict=True)
+        ]
+    )
+    posts = []
+    for key in pair_keys:
+        p, a = divmod(key, len(built.accounts))
+        account = built.accounts[a]
+        posts.append([(name, account.get(name, "")) for name in built.platforms[p]])
+    rows: Iterable[tuple[int, int, str | None, int]] = zip(
+        built.when_of, built.table.lines, built.ids, pair_of, strict=True
+    )
+    if len(fast) != len(built.ids):
+        rows = ((built.when_of[i], built.table.lines[i], built.ids[i], pair_of[i]) for i in fast)
+    return [
+        (utc, file, line, entry_id, name, account)
+        for when, line, entry_id, pair in rows
+        if (utc := future[when]) is not None
+        for name, account in posts[pair]
+    ]
 
 
 def _general(entry: Entry, combo: _Combo, ctx: CheckContext) -> list[Diagnostic]:
