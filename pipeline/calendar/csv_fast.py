@@ -129,19 +129,7 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
     blank = [i for i, record in slow.items() if not any(c.strip() for c in kept[i])]
     if blank:  # only spaces: skipped as read_csv skips them
         return _without(file, directory, begun.directives, problems, lines, cells, slow, blank)
-    plain = finish_csv(file, directory, [], problems, begun.directives)
-    return CsvTable(
-        plain.file,
-        plain.directory,
-        [],
-        plain.defaults,
-        plain.defaults_line,
-        plain.date_format,
-        plain.diagnostics,
-        lines,
-        cells,
-        slow,
-    )
+    return _table(file, directory, begun.directives, problems, lines, cells, slow)
 
 
 def _without(
@@ -157,6 +145,27 @@ def _without(
     gone = set(blank)
     keep = [i for i in range(len(lines)) if i not in gone]
     renumber = {old: new for new, old in enumerate(keep)}
+    return _table(
+        file,
+        directory,
+        directives,
+        problems,
+        [lines[i] for i in keep],
+        {key: [values[i] for i in keep] for key, values in cells.items()},
+        {renumber[i]: record for i, record in slow.items() if i not in gone},
+    )
+
+
+def _table(
+    file: str,
+    directory: str,
+    directives: dict[str, str],
+    problems: list[Diagnostic],
+    lines: list[int],
+    cells: dict[str, list[str | None]],
+    slow: dict[int, RawRecord],
+) -> CsvTable:
+    """The table, with the file's defaults and diagnostics as `read_csv` finishes them."""
     plain = finish_csv(file, directory, [], problems, directives)
     return CsvTable(
         plain.file,
@@ -166,9 +175,9 @@ def _without(
         plain.defaults_line,
         plain.date_format,
         plain.diagnostics,
-        [lines[i] for i in keep],
-        {key: [values[i] for i in keep] for key, values in cells.items()},
-        {renumber[i]: record for i, record in slow.items() if i not in gone},
+        lines,
+        cells,
+        slow,
     )
 
 

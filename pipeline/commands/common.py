@@ -20,7 +20,6 @@ from pipeline.config import (
     load_config,
 )
 from pipeline.mediastore import StoreSettings
-from pipeline.model import LedgerPost
 from pipeline.times import year_problem
 from pipeline.validate.check import ValidationResult, validate
 
@@ -53,12 +52,6 @@ def read_state(directory: str) -> LedgerState | None:
     from pipeline.ledger import Ledger
 
     return Ledger(directory).state()
-
-
-def read_ledger(directory: str) -> dict[str, LedgerPost]:
-    """The ledger's posts (empty when there is no ledger), without creating anything."""
-    state = read_state(directory)
-    return dict(state.posts) if state else {}
 
 
 def existing_ledger(args: argparse.Namespace) -> str:

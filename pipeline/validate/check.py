@@ -14,7 +14,7 @@ import operator
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from pipeline.calendar.csv_fast import CsvTable, build_table
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
 from pipeline.config import ProjectConfig
-from pipeline.model import Diagnostic, Entry, LedgerPost, identity
+from pipeline.model import Diagnostic, Entry, LedgerPost, MediaRef, identity
 from pipeline.rules import check_each, forecast
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext, MediaFacts
@@ -178,10 +178,15 @@ def _probe_records(
                 )
             except TypeError:
                 continue
-            for ref in refs:
-                if ref.kind == "file" and ref.path and ref.key not in facts:
-                    facts[ref.key] = probe.probe(ref.path)
+            _probe_files(refs, probe, facts)
     return facts
+
+
+def _probe_files(refs: Iterable[MediaRef], probe: MediaProbe, facts: dict[str, MediaFacts]) -> None:
+    """Each local file among `refs` not yet in `facts`, inspected once (rows and columns)."""
+    for ref in refs:
+        if ref.kind == "file" and ref.path and ref.key not in facts:
+            facts[ref.key] = probe.probe(ref.path)
 
 
 def _override_media(record: RawRecord) -> list[Any]:
@@ -244,9 +249,7 @@ def _check_columns(
             for cell in dict.fromkeys(calendar.column("media")):
                 if cell is None:
                     continue
-                for ref in media_refs(cell, calendar.directory, root)[0]:
-                    if ref.kind == "file" and ref.path and ref.key not in media:
-                        media[ref.key] = probe.probe(ref.path)
+                _probe_files(media_refs(cell, calendar.directory, root)[0], probe, media)
             work.append((defaults, calendar, []))
         else:
             items = [(calendar, defaults, r) for r in calendar.records]
