@@ -365,8 +365,11 @@ def validate(
         )
         read = read_calendars(paths, ctx, columns=columns)
         if columns and _has_templates(read):
-            # Queues and pools are assigned over every post of the project, as entries.
-            read, columns = read_calendars(paths, ctx), False
+            # Queues and pools are assigned over every post of the project, as entries: CSV
+            # tables read by columns are read again as records (nothing else is).
+            if any(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
+                read = read_calendars(paths, ctx)
+            columns = False
         entries: list[Entry] = []
         if columns:
             entries, parts, media, check_ctx = _check_columns(
@@ -381,7 +384,7 @@ def validate(
                 and len(items) >= PARALLEL_MIN_ENTRIES
                 and sys.platform == "linux"
                 # Queues and pools are assigned over the whole calendar, not per half.
-                and not any(k in r.fields for _, _, r in items for k in LIVING_KEYS)
+                and not _has_templates(read)
             )
             media = _probe_records(items, config.root, probe)
             check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
