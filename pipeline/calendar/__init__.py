@@ -10,8 +10,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.calendar.csv_fast import read_csv_table
-from pipeline.calendar.csv_source import read_csv
+from pipeline.calendar.csv_fast import CsvTable, read_csv_piece, read_csv_table
+from pipeline.calendar.csv_source import Piece, read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
 from pipeline.calendar.yaml_source import read_yaml
@@ -24,6 +24,9 @@ CALENDAR_SUFFIXES = (".yaml", ".yml", ".csv")
 CONFIG_NAMES = ("pipeline.yaml", "pipeline.yml")
 MAX_YAML_BYTES = 64 * 1024 * 1024
 MAX_CSV_BYTES = 1024 * 1024 * 1024
+#: CSV files this large are cut in pieces, one per process, when `read_calendars` is asked to
+#: (about 8,000 rows: below that a second process costs more than it saves).
+PIECE_MIN_BYTES = 2_000_000
 
 
 class MissingPath(Exception):
@@ -76,6 +79,24 @@ def read_text(
 ) -> tuple[str | None, Diagnostic | None]:
     """A calendar file's text, or why it cannot be used. Files are read only through
     `fileaccess.read_bytes`: regular files, at most the size limit, symlinks kept in `root`."""
+    data, problem = _read_data(path, shown, root)
+    if data is None:
+        return None, problem
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, make(
+            "E100",
+            shown,
+            line,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            hint="save or export the file as UTF-8 ('CSV UTF-8' in spreadsheets)",
+        )
+
+
+def _read_data(path: str, shown: str, root: str | None) -> tuple[bytes | None, Diagnostic | None]:
+    """`read_text`'s bytes, before decoding (a piece of a large CSV file is decoded alone)."""
     csv = path.lower().endswith(".csv")
     try:
         data = read_bytes(
@@ -105,17 +126,7 @@ def read_text(
             "this is a binary file, not a text calendar",
             hint="calendars are UTF-8 YAML or CSV text",
         )
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return None, make(
-            "E100",
-            shown,
-            line,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            hint="save or export the file as UTF-8 ('CSV UTF-8' in spreadsheets)",
-        )
+    return data, None
 
 
 #: Byte-order marks of the encodings spreadsheets save "Unicode text" in (UTF-32 first: its
@@ -136,16 +147,37 @@ def _looks_utf16(head: bytes) -> bool:
     return any(h.count(0) == len(h) for h in halves) and not all(h.count(0) for h in halves)
 
 
-def read_calendar(path: str, root: str | None = None, *, columns: bool = False) -> RawCalendar:
-    """`columns`: a CSV file of the common shape comes back as a `csv_fast.CsvTable`."""
+def read_calendar(
+    path: str, root: str | None = None, *, columns: bool = False, piece: Piece | None = None
+) -> RawCalendar:
+    """`columns`: a CSV file of the common shape comes back as a `csv_fast.CsvTable`.
+    `piece` (with `columns`): a large one as the first piece of its rows, if it can be cut."""
     shown = display_path(path)
     directory = os.path.dirname(path)
+    if columns and piece is not None and path.lower().endswith(".csv") and _large(path):
+        data, _ = _read_data(path, shown, root)
+        read = None if data is None else read_csv_piece(shown, directory, data, piece)
+        if isinstance(read, CsvTable):
+            return read
+        # Else the file whole, as without pieces (read again: this is for broken files).
     text, problem = read_text(path, shown, root)
     if problem is not None or text is None:
         return RawCalendar(shown, directory, [], diagnostics=[problem] if problem else [])
     if path.lower().endswith(".csv"):
         return (read_csv_table if columns else read_csv)(shown, directory, text)
     return read_yaml(shown, directory, text)
+
+
+def _large(path: str) -> bool:
+    try:
+        return os.stat(path).st_size >= PIECE_MIN_BYTES
+    except OSError:
+        return False
+
+
+def has_large_csv(paths: Iterable[str]) -> bool:
+    """Whether any calendar under `paths` is a CSV file that `read_calendars` may cut."""
+    return any(p.lower().endswith(".csv") and _large(p) for p in discover(paths))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +193,13 @@ class ReadCalendars:
 
 
 def read_calendars(
-    paths: Iterable[str], ctx: SchemaContext, *, columns: bool = False
+    paths: Iterable[str], ctx: SchemaContext, *, columns: bool = False, piece: Piece | None = None
 ) -> ReadCalendars:
+    """`piece` (with `columns`): large CSV files of the common shape are read as that piece of
+    their rows (`CsvTable.piece`). The first piece comes with every other file, read whole; a
+    later one alone, with only its rows' diagnostics (the first piece has the file's)."""
+    if piece is not None and piece.index > 0:
+        return _later_pieces(paths, ctx, piece)
     walked = Walk()
     files = discover(paths, walked)
     project, diagnostics = prepare_defaults(
@@ -185,7 +222,7 @@ def read_calendars(
         )
     calendars = []
     for path in files:
-        calendar = read_calendar(path, ctx.project_root, columns=columns)
+        calendar = read_calendar(path, ctx.project_root, columns=columns, piece=piece)
         diagnostics.extend(calendar.diagnostics)
         defaults, problems = prepare_defaults(
             calendar.defaults,
@@ -197,6 +234,30 @@ def read_calendars(
         diagnostics.extend(problems)
         calendars.append((calendar, defaults))
     return ReadCalendars([display_path(f) for f in files], calendars, diagnostics)
+
+
+def _later_pieces(paths: Iterable[str], ctx: SchemaContext, piece: Piece) -> ReadCalendars:
+    """A later piece of each large CSV file that is cut (a RawCalendar: one that does not read
+    as a table, so the whole file must be read as one piece), with its file's defaults."""
+    project, _ = prepare_defaults(
+        ctx.defaults, Defaults(timezone=ctx.timezone), file="", line=0, date_format=ctx.date_format
+    )
+    files, calendars, diagnostics = [], [], []
+    for path in discover(paths):
+        if not (path.lower().endswith(".csv") and _large(path)):
+            continue
+        shown = display_path(path)
+        data, _ = _read_data(path, shown, ctx.project_root)
+        read = None if data is None else read_csv_piece(shown, os.path.dirname(path), data, piece)
+        if read is None:
+            continue
+        defaults, _ = prepare_defaults(
+            read.defaults, project, file=shown, line=0, date_format=read.date_format
+        )
+        files.append(shown)
+        calendars.append((read, defaults))
+        diagnostics.extend(read.diagnostics)
+    return ReadCalendars(files, calendars, diagnostics)
 
 
 def build_entries(

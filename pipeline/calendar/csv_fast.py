@@ -11,6 +11,7 @@ so both paths give the same entries and diagnostics (tests/calendar/test_csv_fas
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,16 @@ from datetime import datetime
 from typing import Any
 
 from pipeline import times
-from pipeline.calendar.csv_source import _nest, _plan, begin_csv, finish_csv, read_csv
+from pipeline.calendar.csv_source import (
+    Piece,
+    _nest,
+    _plan,
+    begin_csv,
+    cut,
+    finish_csv,
+    piece_data,
+    read_csv,
+)
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import (
     CONTROL,
@@ -51,25 +61,49 @@ When = tuple[Any, str | None, Any, Any]
 class CsvTable(RawCalendar):
     """A CSV calendar as columns: `cells[key][i]` is row i's cell (None: blank), on `lines[i]`.
 
-    `records` stays empty; rows left to the schema are in `slow`, by row index."""
+    `records` stays empty; rows left to the schema are in `slow`, by row index. `piece`: the
+    rows are that piece of the file's (`read_csv_piece`), not all of them."""
 
     lines: list[int] = field(default_factory=list)
     cells: dict[str, list[str | None]] = field(default_factory=dict)
     slow: dict[int, RawRecord] = field(default_factory=dict)
+    piece: Piece | None = None
 
     def column(self, key: str) -> list[str | None]:
         return self.cells.get(key) or [None] * len(self.lines)
 
 
-def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
-    """A `CsvTable`, or what `read_csv` gives when the file is not of the common shape."""
-    begun = begin_csv(file, directory, text)
+def _common(keys: list[str | None]) -> bool:
+    """Whether a header's keys are all read here (and at least one is read)."""
+    return any(k is not None for k in keys) and all(k is None or k in FAST_KEYS for k in keys)
+
+
+def read_csv_piece(file: str, directory: str, data: bytes, piece: Piece) -> RawCalendar | None:
+    """That piece of a file of the common shape (its bytes: each process decodes only its
+    piece), as a `CsvTable` if it reads as one (else the caller reads the file whole:
+    `csv_source.cut`); None: the file is not cut, or the piece is not UTF-8."""
+    found = cut(data, piece.count)
+    if found is None or not _common(found[0]):
+        return None
+    part, lines_before = piece_data(data, found[1], piece.index)
+    try:
+        text = part.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    table = read_csv_table(file, directory, text, lines_before=lines_before)
+    if not isinstance(table, CsvTable):
+        return table
+    return dataclasses.replace(table, piece=piece)
+
+
+def read_csv_table(file: str, directory: str, text: str, *, lines_before: int = 0) -> RawCalendar:
+    """A `CsvTable`, or what `read_csv` gives when the file is not of the common shape.
+    `lines_before`: as `csv_source.begin_csv`'s."""
+    begun = begin_csv(file, directory, text, lines_before=lines_before)
     if isinstance(begun, RawCalendar):
         return begun
-    if all(k is None for k in begun.keys) or any(
-        k is not None and k not in FAST_KEYS for k in begun.keys
-    ):
-        return read_csv(file, directory, text)
+    if not _common(begun.keys):
+        return read_csv(file, directory, text, lines_before=lines_before)
     reader, width = begun.reader, len(begun.header)
     rows: list[list[str]] = []
     starts: list[int] = []
@@ -80,7 +114,7 @@ def read_csv_table(file: str, directory: str, text: str) -> RawCalendar:
             rows.append(row)
             end = reader.line_num
     except csv.Error:  # quoting or size: read_csv reports it and the rows before it
-        return read_csv(file, directory, text)
+        return read_csv(file, directory, text, lines_before=lines_before)
     plan = _plan(begun.keys)
     problems = list(begun.problems)
     skip = begun.skip

@@ -9,6 +9,7 @@ which every diagnostic needs, and caps field size (a 50 MB cell is a diagnostic,
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -145,11 +146,12 @@ class CsvStart:
     """A CSV file read up to its header: what the row reader here and csv_fast's share."""
 
     reader: Any  # the csv reader, positioned after the header
-    skip: int  # lines before the header (directives, Excel's sep= line)
+    skip: int  # added to the reader's line numbers: lines before the header, and any piece's
     header: list[str]
     keys: list[str | None]
     problems: list[Diagnostic]
     directives: dict[str, str]
+    header_line: int  # the header's last line
 
 
 def _lines(text: str, skip: int) -> Iterator[str]:
@@ -169,8 +171,14 @@ def _lines(text: str, skip: int) -> Iterator[str]:
     return iter(lines[skip:])
 
 
-def begin_csv(file: str, directory: str, text: str) -> CsvStart | RawCalendar:
-    """Directives, header and its problems; a finished RawCalendar when there is nothing more."""
+def begin_csv(
+    file: str, directory: str, text: str, *, lines_before: int = 0
+) -> CsvStart | RawCalendar:
+    """Directives, header and its problems; a finished RawCalendar when there is nothing more.
+
+    `lines_before`: the text is a later piece of a file (csv_fast.pieces), the header followed
+    by rows that come this many lines further down; the header's problems are the first
+    piece's to report."""
     head_lines = text[:4096].splitlines()
     excel_sep = head_lines[0].strip(" ").lower() if head_lines else ""
     if excel_sep.startswith("sep=") and excel_sep not in ("sep=,", 'sep=","'):
@@ -196,12 +204,74 @@ def begin_csv(file: str, directory: str, text: str) -> CsvStart | RawCalendar:
         make(d.code, d.file, header_line, d.message, hint=d.hint) if d.line == 1 else d
         for d in problems
     ]
-    return CsvStart(reader, skip, header, keys, problems, directives)
+    if lines_before:
+        problems = []
+    return CsvStart(reader, skip + lines_before, header, keys, problems, directives, header_line)
 
 
-def read_csv(file: str, directory: str, text: str) -> RawCalendar:
-    """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed)."""
-    begun = begin_csv(file, directory, text)
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Piece `index` of `count` of a large CSV file's rows: what one of validate's processes
+    reads (`cut`)."""
+
+    index: int
+    count: int
+
+
+#: The header is found in this many bytes, or the file is not cut.
+_HEAD_BYTES = 1 << 16
+
+
+def cut(data: bytes, count: int) -> tuple[list[str | None], list[int]] | None:
+    """The header's keys, and where to cut a file's bytes into `count` pieces of whole rows:
+    the header's end, each later piece's first byte, the end. None: no such cuts.
+
+    A cut follows a newline with an even number of '"' before it: outside any quoted cell, if
+    the file quotes as CSV does. Only reading tells whether it does, so a piece is trusted only
+    once read: a strict reader that ends inside a quoted cell raises `csv.Error` (then the
+    caller reads the file whole, as one piece). UTF-8 keeps both bytes for themselves."""
+    head = data[:_HEAD_BYTES].decode("utf-8-sig", errors="replace")
+    begun = begin_csv("", "", head)
+    if not isinstance(begun, CsvStart):
+        return None
+    stream = io.StringIO(head, newline="")
+    header = "".join(stream.readline() for _ in range(begun.header_line))
+    head_end = len(header.encode()) + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+    if head_end >= min(len(data), _HEAD_BYTES) - 4:  # a header cut short, or no rows at all
+        return None
+    offsets = [head_end]
+    quotes, counted = 0, 0  # '"' in data[:counted]
+    for k in range(1, count):
+        start = max(head_end + (len(data) - head_end) * k // count, offsets[-1])
+        at = data.find(b"\n", start) + 1
+        while at:
+            quotes += data.count(b'"', counted, at)
+            counted = at
+            if quotes % 2 == 0:
+                break
+            at = data.find(b"\n", at) + 1
+        if not at or at >= len(data) or at <= offsets[-1]:
+            return None
+        offsets.append(at)
+    return begun.keys, [*offsets, len(data)]
+
+
+def piece_data(data: bytes, offsets: list[int], index: int) -> tuple[bytes, int]:
+    """Piece `index` of `cut`'s offsets: its bytes (a later piece's after the header) and the
+    lines of the file's rows before it (`lines_before`)."""
+    head_end, start, end = offsets[0], offsets[index], offsets[index + 1]
+    if index == 0:
+        return data[:end], 0
+    # Lines as io.StringIO(newline="") counts them: "\r\n", "\r" and "\n" each end one.
+    lines = data.count(b"\n", head_end, start) + data.count(b"\r", head_end, start)
+    lines -= data.count(b"\r\n", head_end, start)
+    return data[:head_end] + data[start:end], lines
+
+
+def read_csv(file: str, directory: str, text: str, *, lines_before: int = 0) -> RawCalendar:
+    """Parse one CSV calendar's text (the caller decoded it; a BOM is already removed).
+    `lines_before`: as `begin_csv`'s."""
+    begun = begin_csv(file, directory, text, lines_before=lines_before)
     if isinstance(begun, RawCalendar):
         return begun
     reader, skip, header, keys = begun.reader, begun.skip, begun.header, begun.keys

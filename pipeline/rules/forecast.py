@@ -9,7 +9,7 @@ later run). Each warning names the post it is about.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -39,8 +39,8 @@ def slots(entries: list[Entry], ctx: CheckContext) -> list[Slot]:
     return found
 
 
-def slot_order(slot: Slot) -> tuple[datetime, str, int, str]:
-    return (slot[0], slot[1], slot[2], slot[4])
+#: Slots in time order (then file, line, platform), as one C call per slot.
+slot_order: Callable[[Slot], tuple[datetime, str, int, str]] = itemgetter(0, 1, 2, 4)
 
 
 def _diag(code: str, slot: Slot, message: str, hint: str) -> Diagnostic:
@@ -72,8 +72,12 @@ def _within(planned: list[Slot], plan: PlanSettings) -> bool:
         return False
     if len(planned) <= plan.daily:
         return True
-    days = map(datetime.date, map(itemgetter(0), planned))
-    used = Counter(zip(map(itemgetter(5), planned), days, strict=True))
+    # By (account, time) first: the rows of one time share its datetime, whose hash is kept,
+    # so only each distinct time is turned into its day.
+    at = Counter(zip(map(itemgetter(5), planned), map(itemgetter(0), planned), strict=True))
+    used: Counter[tuple[str, date]] = Counter()
+    for (account, time), count in at.items():
+        used[account, time.date()] += count
     return max(used.values()) <= plan.daily
 
 

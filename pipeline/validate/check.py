@@ -10,7 +10,6 @@ import contextlib
 import gc
 import json
 import multiprocessing
-import operator
 import os
 import sys
 from collections import Counter
@@ -19,8 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.calendar import ReadCalendars, build_entries, duplicate_ids, read_calendars
+from pipeline.calendar import (
+    ReadCalendars,
+    build_entries,
+    duplicate_ids,
+    has_large_csv,
+    read_calendars,
+)
 from pipeline.calendar.csv_fast import CsvTable, build_table
+from pipeline.calendar.csv_source import Piece
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, media_refs
 from pipeline.config import ProjectConfig
@@ -272,6 +278,7 @@ def _check_columns(
                 keep_entries=keep_entries,
             )
         entries.extend(made)
+        part.slots.sort(key=forecast.slot_order)  # here, in whichever process checked it
         parts.append(part)
     return entries, parts, media, ctx
 
@@ -306,10 +313,6 @@ def _already_sent(entry: Entry, recorded: Mapping[str, LedgerPost]) -> bool:
     return True
 
 
-#: `forecast.slot_order` (time, file, line, platform) as one C call per slot.
-_SLOT_ORDER = operator.itemgetter(0, 1, 2, 4)
-
-
 def _has_templates(read: ReadCalendars) -> bool:
     """Whether a calendar read by rows has a series, queue or pool entry (a CSV table read by
     columns has none: a column outside the common shape sends the file to the rows)."""
@@ -326,6 +329,68 @@ def _repeated(keys: list[tuple[str | None, str, int, int]]) -> bool:
     """Whether any id is used twice (a set answers for 100,000 ids at once)."""
     ids = [k[0] for k in keys if k[0] is not None]
     return len(set(ids)) < len(ids)
+
+
+class _Uncut(Exception):
+    """A later piece of a large CSV file did not read as a table: validate in one process."""
+
+
+#: What the child that checks the later pieces inherits (set just before the fork).
+_LATER: tuple[Any, ...] | None = None
+
+#: A later piece's checks, by file, and the media its rows name; None: a piece did not read as
+#: a table.
+Later = tuple[dict[str, Part], dict[str, MediaFacts]] | None
+
+
+def _check_later_pieces() -> Later:
+    assert _LATER is not None  # set by the parent just before the fork
+    paths, ctx, config, now, probe, recorded, schedule = _LATER
+    read = read_calendars(paths, ctx, columns=True, piece=Piece(1, 2))
+    if not all(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
+        return None
+    _, parts, media, _ = _check_columns(read, config, now, probe, recorded, False, schedule)
+    theirs = {}
+    for (calendar, _), part in zip(read.calendars, parts, strict=True):
+        part.build.extend(calendar.diagnostics)  # its rows' own (a piece's header says none)
+        theirs[calendar.file] = part
+    return theirs, media
+
+
+@contextlib.contextmanager
+def _later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[Any]:
+    """The later piece of each large CSV file checked in a forked child while this process
+    reads and checks the first (and every other file); yields its pending answer, or None
+    when not `wanted`. The child is ended on the way out, answered or not."""
+    global _LATER
+    if not wanted:
+        yield None
+        return
+    _LATER = inherited
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            yield pool.apply_async(_check_later_pieces)
+    finally:
+        _LATER = None
+
+
+def _with_later(
+    read: ReadCalendars, parts: list[Part], later: Later, media: dict[str, MediaFacts]
+) -> list[Part]:
+    """The parts in calendar order, each first piece's followed by its later piece's."""
+    if later is None:
+        raise _Uncut
+    theirs, their_media = later
+    merged = []
+    for (calendar, _), part in zip(read.calendars, parts, strict=True):
+        merged.append(part)
+        if isinstance(calendar, CsvTable) and calendar.piece is not None:
+            if calendar.file not in theirs:
+                raise _Uncut
+            merged.append(theirs[calendar.file])
+    for key, facts in their_media.items():
+        media.setdefault(key, facts)
+    return merged
 
 
 def validate(
@@ -349,7 +414,25 @@ def validate(
 
     `path` "rows" checks CSV calendars row by row; the default, "columns", takes CSV files of
     the common shape by columns (`validate.columnar`; without `keep_entries` it keeps no
-    entries either). `PIPELINE_VALIDATE_PATH` sets it too."""
+    entries either, and with `workers` > 1 a large file is read and checked in two pieces,
+    one per process: `calendar.PIECE_MIN_BYTES`). `PIPELINE_VALIDATE_PATH` sets it too."""
+    try:
+        return _validate(paths, config, now, probe, recorded, figures, workers, keep_entries, path)
+    except _Uncut:  # a quoting error in a later piece: found, and said, reading it whole
+        return _validate(paths, config, now, probe, recorded, figures, 1, keep_entries, path)
+
+
+def _validate(
+    paths: Sequence[str],
+    config: ProjectConfig,
+    now: datetime,
+    probe: MediaProbe | None,
+    recorded: Mapping[str, LedgerPost] | None,
+    figures: Mapping[str, float] | None,
+    workers: int,
+    keep_entries: bool,
+    path: str | None,
+) -> ValidationResult:
     ctx = SchemaContext(
         project_root=config.root,
         timezone=config.timezone,
@@ -359,24 +442,35 @@ def validate(
     )
     probe = probe or MediaProbe()
     columns = _columns_wanted(path)
+    pieces = (
+        columns
+        and not keep_entries
+        and workers > 1
+        and sys.platform == "linux"  # forking, as `_check_in_two_processes`
+        and has_large_csv(paths)
+    )
     with gc_paused():
         schedule = ScheduleContext(
             now=now, config=config, recorded=recorded or {}, figures=figures or {}
         )
-        read = read_calendars(paths, ctx, columns=columns)
-        if columns and _has_templates(read):
-            # Queues and pools are assigned over every post of the project, as entries: CSV
-            # tables read by columns are read again as records (nothing else is).
-            if any(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
-                read = read_calendars(paths, ctx)
-            columns = False
-        entries: list[Entry] = []
-        if columns:
-            entries, parts, media, check_ctx = _check_columns(
-                read, config, now, probe, recorded, keep_entries, schedule
-            )
-            entries = entries if keep_entries else []
-        else:
+        inherited = (paths, ctx, config, now, probe, recorded, schedule)
+        with _later_pieces(pieces, inherited) as later:
+            read = read_calendars(paths, ctx, columns=columns, piece=Piece(0, 2) if later else None)
+            if columns and _has_templates(read):
+                # Queues and pools are assigned over every post of the project, as entries:
+                # CSV tables read by columns are read again whole, as records.
+                if any(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
+                    read = read_calendars(paths, ctx)
+                columns, later = False, None
+            entries: list[Entry] = []
+            if columns:
+                entries, parts, media, check_ctx = _check_columns(
+                    read, config, now, probe, recorded, keep_entries, schedule
+                )
+                entries = entries if keep_entries else []
+                if later is not None:
+                    parts = _with_later(read, parts, later.get(), media)
+        if not columns:
             items = read.records()
             lean = (
                 not keep_entries
@@ -401,7 +495,7 @@ def validate(
         planned = parts[0].slots if len(parts) == 1 else [s for p in parts for s in p.slots]
         if dropped:
             planned = [s for s in planned if (s[1], s[2]) not in dropped]
-        planned.sort(key=_SLOT_ORDER)
+        planned.sort(key=forecast.slot_order)  # each part's sorted: a merge
         diagnostics = [
             *config.diagnostics,
             *_unserved_media(media, config),
