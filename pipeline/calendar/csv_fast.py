@@ -40,6 +40,7 @@ from pipeline.calendar.schema import (
     _platforms,
     _when,
 )
+from pipeline.columns import encode
 from pipeline.model import Diagnostic, Entry, MediaRef, SourceRef
 from pipeline.rules.codes import make
 
@@ -232,24 +233,16 @@ def stamp(d: Diagnostic, line: int, entry: str | None) -> Diagnostic:
     )
 
 
-def _codes(keys: list[Any]) -> tuple[list[int], list[Any]]:
-    """Each row's value as a small number, and the distinct values in order of appearance."""
-    index: dict[Any, int] = dict.fromkeys(keys, 0)
-    for number, key in enumerate(index):
-        index[key] = number
-    return list(map(index.__getitem__, keys)), list(index)
-
-
 def _joint_codes(columns: list[list[Any]]) -> tuple[list[int], list[tuple[Any, ...]]]:
-    """`_codes` of the rows' tuples across `columns`, without a tuple per row: each column is
-    coded alone and the codes joined into one int (one-to-one, so the same order)."""
-    coded = [_codes(column) for column in columns]
+    """`columns.encode` of the rows' tuples across `columns`, without a tuple per row: each
+    column is coded alone and the codes joined into one int (one-to-one, so the same order)."""
+    coded = [encode(column) for column in columns]
     joint: list[int] = coded[0][0]
     for codes, values in coded[1:]:
         if len(values) > 1:  # a column of one value changes nothing
             size = len(values)
             joint = [j * size + c for j, c in zip(joint, codes, strict=True)]
-    of, numbers = _codes(joint)
+    of, numbers = encode(joint)
     keys = []
     for number in numbers:
         key = []
@@ -366,7 +359,7 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
         platform_found.append(out.items)
     options = [_default_options(defaults, p) for p in platforms]
 
-    account_of, account_keys = _codes(list(zip(table.column("account"), platform_of, strict=True)))
+    account_of, account_keys = encode(list(zip(table.column("account"), platform_of, strict=True)))
     accounts: list[Mapping[str, str]] = []
     account_found: list[list[Diagnostic]] = []
     for cell, code in account_keys:
@@ -392,7 +385,7 @@ def build_table(table: CsvTable, defaults: Defaults, project_root: str) -> Built
         whens.append(_when(fields, defaults, out))
         when_found.append(out.items)
 
-    media_of, media_cells = _codes(table.column("media"))
+    media_of, media_cells = encode(table.column("media"))
     media: list[tuple[MediaRef, ...]] = []
     media_found: list[list[Diagnostic]] = []
     for cell in media_cells:

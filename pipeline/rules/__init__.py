@@ -95,7 +95,7 @@ def check_entries(entries: Iterable[Entry], ctx: CheckContext) -> list[Diagnosti
 def check_calendar(entries: list[Entry], ctx: CheckContext) -> list[Diagnostic]:
     """The forecasts that need every entry at once (allowance, the 500 waiting cap)."""
     planned = forecast.slots(entries, ctx)
-    return [*forecast.allowance(planned, ctx), *forecast.waiting_cap(planned, ctx)]
+    return forecast.forecasts(forecast.Outlook.of(planned, ctx), ctx, lambda: planned)
 
 
 def check_each(entries: Iterable[Entry], ctx: CheckContext) -> list[Diagnostic]:

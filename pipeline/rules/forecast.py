@@ -9,10 +9,13 @@ later run). Each warning names the post it is about.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
+from typing import Any
 
+from pipeline.columns import encode
 from pipeline.model import Diagnostic, Entry
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext, PlanSettings
@@ -65,26 +68,78 @@ def over_allowance(planned: list[Slot], plan: PlanSettings) -> Iterator[tuple[Sl
             yield slot, used[key]
 
 
-def _within(planned: list[Slot], plan: PlanSettings) -> bool:
-    """Whether no profile has more posts in a day than a paid plan allows (counted without a
-    Python loop: most calendars are within it, and then there is nothing to say)."""
-    if plan.daily is None:
-        return False
-    if len(planned) <= plan.daily:
-        return True
-    # By (account, time) first: the rows of one time share its datetime, whose hash is kept,
-    # so only each distinct time is turned into its day.
+def day_counts(planned: Sequence[Slot]) -> Counter[tuple[str, date]]:
+    """Posts by (account, UTC day). Counted by (account, time) first: a row's slots share its
+    datetime, whose hash is kept, so each distinct time becomes its day once."""
     at = Counter(zip(map(itemgetter(5), planned), map(itemgetter(0), planned), strict=True))
-    used: Counter[tuple[str, date]] = Counter()
+    days: Counter[tuple[str, date]] = Counter()
     for (account, time), count in at.items():
-        used[account, time.date()] += count
-    return max(used.values()) <= plan.daily
+        days[account, time.date()] += count
+    return days
+
+
+def within(days: Counter[tuple[str, date]], plan: PlanSettings) -> bool:
+    """Whether no profile has more posts in a day (or, on a monthly plan, a month) than the
+    plan allows: then the allowance has nothing to say."""
+    if plan.daily is not None:
+        return max(days.values(), default=0) <= plan.daily
+    if plan.monthly is not None:
+        months: Counter[tuple[str, date]] = Counter()
+        for (account, day), count in days.items():
+            months[account, day.replace(day=1)] += count
+        return max(months.values(), default=0) <= plan.monthly
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """Slots in time order as the forecasts need them while nobody is over the allowance: how
+    many, posts by (account, UTC day), the first `waiting_cap` + 1 and the last. Outlooks add
+    up (`combined`), so a part of a calendar checked in another process sends this, not its
+    slots (which only naming each post over the allowance needs: `forecasts`)."""
+
+    count: int
+    days: Counter[tuple[str, date]]
+    head: list[Slot]
+    last: Slot | None
+
+    @classmethod
+    def of(cls, planned: list[Slot], ctx: CheckContext) -> Outlook:
+        """`planned` in `slot_order`."""
+        days = day_counts(planned) if ctx.plan is not None else Counter()
+        last = planned[-1] if planned else None
+        return cls(len(planned), days, planned[: ctx.waiting_cap + 1], last)
+
+
+def combined(outlooks: Sequence[Outlook], ctx: CheckContext) -> Outlook:
+    if len(outlooks) == 1:
+        return outlooks[0]
+    head = sorted((s for o in outlooks for s in o.head), key=slot_order)
+    lasts = [o.last for o in outlooks if o.last is not None]
+    return Outlook(
+        sum(o.count for o in outlooks),
+        sum((o.days for o in outlooks), Counter()),
+        head[: ctx.waiting_cap + 1],
+        max(lasts, key=slot_order) if lasts else None,
+    )
+
+
+def forecasts(
+    outlook: Outlook, ctx: CheckContext, planned: Callable[[], list[Slot]]
+) -> list[Diagnostic]:
+    """W401/W402 and W403 for the slots `outlook` sums up; `planned()` gives them all, in
+    order, only when some profile is over the plan's allowance."""
+    found: list[Diagnostic] = []
+    if ctx.plan is not None and not within(outlook.days, ctx.plan):
+        found.extend(allowance(planned(), ctx))
+    found.extend(waiting_cap(outlook, ctx))
+    return found
 
 
 def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
     """W401 allowance-queued (daily, paid), W402 allowance-refused (monthly, Free)."""
     plan = ctx.plan
-    if plan is None or _within(planned, plan):
+    if plan is None:
         return
     for slot, used in over_allowance(planned, plan):
         at, account = slot[0], slot[5]
@@ -107,19 +162,16 @@ def allowance(planned: list[Slot], ctx: CheckContext) -> Iterator[Diagnostic]:
             )
 
 
-def waiting_cap(
-    planned: list[Slot], ctx: CheckContext, already_waiting: int = 0
-) -> Iterator[Diagnostic]:
+def waiting_cap(outlook: Outlook, ctx: CheckContext) -> Iterator[Diagnostic]:
     """W403 waiting-cap: the service holds at most 500 scheduled posts per account (API key).
 
     One warning at the first post beyond the cap, naming the range: a calendar of thousands of
     posts is normal (later runs submit them as earlier ones go out), not thousands of problems.
     """
-    room = max(ctx.waiting_cap - already_waiting, 0)
-    beyond = planned[room:]
-    if not beyond:
+    room = ctx.waiting_cap
+    if outlook.count <= room or outlook.last is None:
         return
-    first, last = beyond[0], beyond[-1]
+    first, last = outlook.head[room], outlook.last
 
     def name(slot: Slot) -> str:
         return slot[3] or f"{slot[1]}:{slot[2]}"
@@ -127,9 +179,22 @@ def waiting_cap(
     yield _diag(
         "W403",
         first,
-        f"{len(beyond):,} posts from this one ({name(first)}, {first[0]:%Y-%m-%d %H:%M} UTC) to "
-        f"{name(last)} ({last[0]:%Y-%m-%d %H:%M} UTC) are beyond the {ctx.waiting_cap} "
-        "scheduled posts the API holds per account; they wait for later runs",
+        f"{outlook.count - room:,} posts from this one ({name(first)}, "
+        f"{first[0]:%Y-%m-%d %H:%M} UTC) to {name(last)} ({last[0]:%Y-%m-%d %H:%M} UTC) are "
+        f"beyond the {ctx.waiting_cap} scheduled posts the API holds per account; they wait "
+        "for later runs",
         "`pipeline run` (or a scheduled `make publish`) submits them as earlier posts go out; "
         "nothing is dropped",
     )
+
+
+def pack(planned: list[Slot]) -> tuple[Any, ...]:
+    """Slots as a child process sends them: columns, each distinct time once (75,000 aware
+    datetimes pickled one by one take longer than checking their rows)."""
+    times_of, times = encode([slot[0] for slot in planned])
+    return times_of, times, list(zip(*planned, strict=True))[1:] if planned else []
+
+
+def unpack(packed: tuple[Any, ...]) -> list[Slot]:
+    times_of, times, columns = packed
+    return list(zip(map(times.__getitem__, times_of), *columns, strict=True))

@@ -34,7 +34,7 @@ from pipeline.model import Diagnostic, Entry, LedgerPost, MediaRef, identity
 from pipeline.rules import check_each, forecast
 from pipeline.rules.codes import make
 from pipeline.rules.context import CheckContext, MediaFacts
-from pipeline.rules.forecast import entry_slots
+from pipeline.rules.forecast import Outlook, Slot, entry_slots
 from pipeline.schedule import LIVING_KEYS, ScheduleContext, expand
 from pipeline.validate.columnar import Part, check_table, registry_known
 from pipeline.validate.probe import MediaProbe
@@ -127,7 +127,15 @@ def _check_part(
         part.slots.extend(entry_slots(e, ctx.now))
         if recorded and _already_sent(e, recorded):
             part.sent.add((e.source.file, e.source.line))
+    _foresee(part, ctx)
     return entries, part
+
+
+def _foresee(part: Part, ctx: CheckContext) -> None:
+    """A part's slots in order and summed up, in whichever process checked it (the parts'
+    outlooks add up; their sorted slots merge)."""
+    part.slots.sort(key=forecast.slot_order)
+    part.outlook = Outlook.of(part.slots, ctx)
 
 
 def _is_template(entry: Entry) -> bool:
@@ -278,7 +286,7 @@ def _check_columns(
                 keep_entries=keep_entries,
             )
         entries.extend(made)
-        part.slots.sort(key=forecast.slot_order)  # here, in whichever process checked it
+        _foresee(part, ctx)
         parts.append(part)
     return entries, parts, media, ctx
 
@@ -337,6 +345,8 @@ class _Uncut(Exception):
 
 #: What the child that checks the later pieces inherits (set just before the fork).
 _LATER: tuple[Any, ...] | None = None
+#: In the child: the slots of its parts, by file, kept until the parent asks (`_kept_slots`).
+_KEPT: dict[str, list[Slot]] = {}
 
 #: A later piece's checks, by file, and the media its rows name; None: a piece did not read as
 #: a table.
@@ -353,15 +363,39 @@ def _check_later_pieces() -> Later:
     theirs = {}
     for (calendar, _), part in zip(read.calendars, parts, strict=True):
         part.build.extend(calendar.diagnostics)  # its rows' own (a piece's header says none)
+        # The outlook goes back; the slots stay here unless some post is over the allowance.
+        _KEPT[calendar.file], part.slots, part.kept = part.slots, [], calendar.file
         theirs[calendar.file] = part
     return theirs, media
 
 
+def _kept_slots() -> dict[str, tuple[Any, ...]]:
+    return {file: forecast.pack(slots) for file, slots in _KEPT.items()}
+
+
+class _Child:
+    """The forked process checking the later piece of each large CSV file while this one
+    reads and checks the first (and every other file)."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._answer = pool.apply_async(_check_later_pieces)
+
+    def answer(self) -> Later:
+        return self._answer.get()  # type: ignore[no-any-return]
+
+    def kept_slots(self) -> dict[str, list[Slot]]:
+        """Its parts' slots (the same process: a pool of one keeps its globals)."""
+        packed = self._pool.apply(_kept_slots)
+        return {file: forecast.unpack(slots) for file, slots in packed.items()}
+
+    def close(self) -> None:
+        self._pool.terminate()
+
+
 @contextlib.contextmanager
-def _later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[Any]:
-    """The later piece of each large CSV file checked in a forked child while this process
-    reads and checks the first (and every other file); yields its pending answer, or None
-    when not `wanted`. The child is ended on the way out, answered or not."""
+def _later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[_Child | None]:
+    """A `_Child`, or None when not `wanted`; the child is ended on the way out."""
     global _LATER
     if not wanted:
         yield None
@@ -369,9 +403,34 @@ def _later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[Any]:
     _LATER = inherited
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
-            yield pool.apply_async(_check_later_pieces)
+            yield _Child(pool)
     finally:
         _LATER = None
+
+
+def _forecasts(
+    parts: list[Part],
+    dropped: set[tuple[str, int]],
+    ctx: CheckContext,
+    child: _Child | None,
+) -> list[Diagnostic]:
+    """W401-W403 over every part's slots: from the parts' outlooks while they suffice; from
+    all the slots, in order, when a post is over the allowance or a duplicate's slots must go
+    (fetched then from the child that kept its own)."""
+
+    def planned() -> list[Slot]:
+        kept = child.kept_slots() if child is not None and any(p.kept for p in parts) else {}
+        slots = [s for p in parts for s in (kept[p.kept] if p.kept else p.slots)]
+        if dropped:
+            slots = [s for s in slots if (s[1], s[2]) not in dropped]
+        slots.sort(key=forecast.slot_order)  # each part's is sorted: this merges them
+        return slots
+
+    if dropped:
+        everything = planned()
+        return forecast.forecasts(Outlook.of(everything, ctx), ctx, lambda: everything)
+    outlooks = [p.outlook or Outlook.of(p.slots, ctx) for p in parts]
+    return forecast.forecasts(forecast.combined(outlooks, ctx), ctx, planned)
 
 
 def _with_later(
@@ -454,63 +513,66 @@ def _validate(
             now=now, config=config, recorded=recorded or {}, figures=figures or {}
         )
         inherited = (paths, ctx, config, now, probe, recorded, schedule)
-        with _later_pieces(pieces, inherited) as later:
-            read = read_calendars(paths, ctx, columns=columns, piece=Piece(0, 2) if later else None)
+        with _later_pieces(pieces, inherited) as child:
+            read = read_calendars(paths, ctx, columns=columns, piece=Piece(0, 2) if child else None)
             if columns and _has_templates(read):
                 # Queues and pools are assigned over every post of the project, as entries:
                 # CSV tables read by columns are read again whole, as records.
+                if child is not None:
+                    child.close()
+                    child = None
                 if any(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
                     read = read_calendars(paths, ctx)
-                columns, later = False, None
+                columns = False
             entries: list[Entry] = []
             if columns:
                 entries, parts, media, check_ctx = _check_columns(
                     read, config, now, probe, recorded, keep_entries, schedule
                 )
                 entries = entries if keep_entries else []
-                if later is not None:
-                    parts = _with_later(read, parts, later.get(), media)
-        if not columns:
-            items = read.records()
-            lean = (
-                not keep_entries
-                and workers > 1
-                and len(items) >= PARALLEL_MIN_ENTRIES
-                and sys.platform == "linux"
-                # Queues and pools are assigned over the whole calendar, not per half.
-                and not _has_templates(read)
-            )
-            media = _probe_records(items, config.root, probe)
-            check_ctx = CheckContext(table=config.table(), now=now, media=media, plan=config.plan)
-            if lean:
-                parts = _check_in_two_processes(items, config.root, check_ctx, recorded, schedule)
+                if child is not None:
+                    parts = _with_later(read, parts, child.answer(), media)
             else:
-                entries, part = _check_part(items, config.root, check_ctx, recorded, schedule)
-                parts = [part]
-        # One part (a single calendar, one process): its lists as they are, not copied.
-        keys = parts[0].keys if len(parts) == 1 else [k for p in parts for k in p.keys]
-        duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys) if _repeated(keys) else []
-        dropped = {(d.file, d.line) for d in duplicates}
-        sent = set().union(*(p.sent for p in parts))
-        planned = parts[0].slots if len(parts) == 1 else [s for p in parts for s in p.slots]
-        if dropped:
-            planned = [s for s in planned if (s[1], s[2]) not in dropped]
-        planned.sort(key=forecast.slot_order)  # each part's sorted: a merge
-        diagnostics = [
-            *config.diagnostics,
-            *_unserved_media(media, config),
-            *read.diagnostics,
-            *(d for p in parts for d in p.build),
-            *duplicates,
-            *(d for p in parts for d in p.checks if (d.file, d.line) not in dropped),
-            *forecast.allowance(planned, check_ctx),
-            *forecast.waiting_cap(planned, check_ctx),
-        ]
+                items = read.records()
+                lean = (
+                    not keep_entries
+                    and workers > 1
+                    and len(items) >= PARALLEL_MIN_ENTRIES
+                    and sys.platform == "linux"
+                    # Queues and pools are assigned over the whole calendar, not per half.
+                    and not _has_templates(read)
+                )
+                media = _probe_records(items, config.root, probe)
+                check_ctx = CheckContext(
+                    table=config.table(), now=now, media=media, plan=config.plan
+                )
+                if lean:
+                    parts = _check_in_two_processes(
+                        items, config.root, check_ctx, recorded, schedule
+                    )
+                else:
+                    entries, part = _check_part(items, config.root, check_ctx, recorded, schedule)
+                    parts = [part]
+            # One part (a single calendar, one process): its lists as they are, not copied.
+            keys = parts[0].keys if len(parts) == 1 else [k for p in parts for k in p.keys]
+            repeated = _repeated(keys)
+            duplicates = duplicate_ids((k[0], k[1], k[2]) for k in keys) if repeated else []
+            dropped = {(d.file, d.line) for d in duplicates}
+            sent = set().union(*(p.sent for p in parts))
+            diagnostics = [
+                *config.diagnostics,
+                *_unserved_media(media, config),
+                *read.diagnostics,
+                *(d for p in parts for d in p.build),
+                *duplicates,
+                *(d for p in parts for d in p.checks if (d.file, d.line) not in dropped),
+                *_forecasts(parts, dropped, check_ctx, child),
+            ]
         counted = [k for k in keys if (k[1], k[2]) not in dropped] if dropped else keys
         entry_count, post_count = len(counted), sum(k[3] for k in counted)
         templates = frozenset().union(*(p.templates for p in parts))
         # Freed here, while the collector is off: else its first pass walks them all.
-        del parts, keys, counted, planned
+        del parts, keys, counted
     if sent:
         diagnostics = [
             d for d in diagnostics if not (d.code in _PAST_CODES and (d.file, d.line) in sent)

@@ -17,13 +17,23 @@ from itertools import repeat
 from typing import Any
 
 from pipeline.calendar import build_entries
-from pipeline.calendar.csv_fast import BuiltTable, _codes, stamp
+from pipeline.calendar.csv_fast import BuiltTable, stamp
 from pipeline.calendar.schema import Defaults
+from pipeline.columns import encode
 from pipeline.model import Diagnostic, Entry, MediaRef, SourceRef
-from pipeline.rules import ENTRY_CHECKS, Check, check_each, check_post, checks_for, schedule, text
+from pipeline.rules import (
+    ENTRY_CHECKS,
+    Check,
+    check_each,
+    check_post,
+    checks_for,
+    forecast,
+    schedule,
+    text,
+)
 from pipeline.rules import media as media_rules
 from pipeline.rules.context import CheckContext, PostView, entry_facts, view
-from pipeline.rules.forecast import Slot, entry_slots
+from pipeline.rules.forecast import Outlook, Slot, entry_slots
 from pipeline.rules.table import Limits
 
 
@@ -38,18 +48,20 @@ class Part:
     sent: set[tuple[str, int]] = field(default_factory=set)  # entries the service already has
     templates: frozenset[str] = frozenset()  # ids of series, queue and pool entries
 
+    #: The slots summed up (`validate.check._foresee`); with `kept`, what a child process sends
+    #: while it keeps the slots themselves under that key until asked.
+    outlook: Outlook | None = None
+    kept: str | None = None
+
     def __getstate__(self) -> tuple[Any, ...]:
-        """Pickled by a child process with the slots as columns and each distinct time once:
-        75,000 aware datetimes pickled one by one take longer than checking their rows."""
-        times_of, times = _codes([slot[0] for slot in self.slots])
-        columns = list(zip(*self.slots, strict=True))[1:] if self.slots else []
-        state = (self.build, self.checks, self.keys, self.sent, self.templates)
-        return (*state, times_of, times, columns)
+        """Pickled by a child process with the slots as columns (`forecast.pack`)."""
+        state = (self.build, self.checks, self.keys, self.sent, self.templates, self.outlook)
+        return (*state, self.kept, forecast.pack(self.slots))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.build, self.checks, self.keys, self.sent, self.templates, *slots = state
-        times_of, times, columns = slots
-        self.slots = list(zip(map(times.__getitem__, times_of), *columns, strict=True))
+        self.build, self.checks, self.keys, self.sent, self.templates, *rest = state
+        self.outlook, self.kept, slots = rest
+        self.slots = forecast.unpack(slots)
 
 
 #: The per-row text checks, in registry order, and the checks whose answer is the group's.
@@ -221,7 +233,7 @@ def check_table(
 
     # The post checks, once per platform list and media cell, but for captions and titles.
     width = len(built.media)
-    combo_of, combo_keys = _codes(
+    combo_of, combo_keys = encode(
         [p * width + m for p, m in zip(built.platform_of, built.media_of, strict=True)]
     )
     groups: dict[tuple[str, int], _Group] = {}
@@ -299,7 +311,7 @@ def _slots(built: BuiltTable, fast: Sequence[int], now: datetime) -> list[Slot]:
     are worked out once per distinct value, then the rows are walked in one zip."""
     file = built.table.file
     future = [utc if utc is not None and utc > now else None for _, _, utc, _ in built.whens]
-    pair_of, pair_keys = _codes(
+    pair_of, pair_keys = encode(
         [
             p * len(built.accounts) + a
             for p, a in zip(built.platform_of, built.account_of, strict=True)

@@ -243,3 +243,24 @@ def test_templates_elsewhere_send_the_project_to_the_rows_whole(
     assert every_csv_is_large == []
     _same(split, whole)
     assert split.summary()["entries"] == 301
+
+
+@pytest.mark.parametrize("plan", ["{tier: skilled, daily: 5}", "{tier: free, monthly: 40}"])
+def test_posts_over_the_allowance_are_named_from_both_pieces(
+    tmp_path: Path, every_csv_is_large: list[int], plan: str
+) -> None:
+    """Over the allowance, the child's slots are fetched from it: W401/W402 name posts of
+    both pieces, numbered across them, as in one process."""
+    root = _large(tmp_path, [_row(i) for i in range(400)])
+    (root / "pipeline.yaml").write_text(
+        f"timezone: Europe/Berlin\ndefaults: {{account: '@brand'}}\nplan: {plan}\n",
+        encoding="utf-8",
+    )
+    split, whole = _split_and_whole(root)
+    assert every_csv_is_large == [2]
+    _same(split, whole)
+    over = [d for d in split.diagnostics if d.code in ("W401", "W402")]
+    lines = {d.line for d in over}
+    first = read_calendar(str(root / "calendar.csv"), str(root), columns=True, piece=Piece(0, 2))
+    assert isinstance(first, CsvTable)
+    assert min(lines) <= first.lines[-1] < max(lines)  # some in each piece

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from pipeline.rules.context import PlanSettings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.rules import forecast
+from pipeline.rules.context import CheckContext, PlanSettings
+from pipeline.rules.forecast import Outlook, Slot
+from pipeline.rules.table import RulesTable
 from tests.rules.conftest import RuleRunner, codes
+
+MINUTE = timedelta(minutes=1)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 # NOW is 2026-11-28 12:00 UTC.
 
@@ -104,3 +113,46 @@ def test_waiting_cap_names_the_posts_beyond_500(rules: RuleRunner) -> None:
     # 541 posts: the 501st in time order is the 500th of the extra posts (day 9, post 19).
     assert deferred.entry == "d9p19"
     assert "41 posts" in deferred.message and "d9p59" in deferred.message
+
+
+# -- outlooks: what a part checked in another process sends instead of its slots -------------
+
+SLOT_TIMES = st.integers(0, 72 * 60).map(lambda m: datetime(2026, 12, 1, tzinfo=UTC) + m * MINUTE)
+SLOTS = st.lists(
+    st.tuples(
+        SLOT_TIMES,
+        st.sampled_from(["a.csv", "b.yaml"]),
+        st.integers(1, 40),
+        st.sampled_from(["p1", None]),
+        st.sampled_from(["x", "linkedin"]),
+        st.sampled_from(["@brand", "@other"]),
+    ),
+    max_size=40,
+)
+PLANS = st.sampled_from([None, PlanSettings("skilled", daily=3), PlanSettings("free", monthly=5)])
+
+
+@given(SLOTS, st.lists(st.integers(0, 3), max_size=40), PLANS, st.integers(0, 6))
+def test_outlooks_of_parts_add_up_to_the_whole(
+    slots: list[Slot], where: list[int], plan: PlanSettings | None, cap: int
+) -> None:
+    ctx = CheckContext(table=RulesTable(), now=NOW, plan=plan, waiting_cap=cap)
+    parts: list[list[Slot]] = [[], [], [], []]
+    for i, slot in enumerate(slots):
+        parts[where[i] if i < len(where) else 0].append(slot)
+    whole = sorted(slots, key=forecast.slot_order)
+    outlooks = [Outlook.of(sorted(p, key=forecast.slot_order), ctx) for p in parts]
+    assert forecast.combined(outlooks, ctx) == Outlook.of(whole, ctx)
+    over = plan is not None and any(forecast.over_allowance(whole, plan))
+    assert plan is None or forecast.within(Outlook.of(whole, ctx).days, plan) is not over
+    fetched: list[bool] = []
+
+    def planned() -> list[Slot]:
+        fetched.append(True)
+        return whole
+
+    found = forecast.forecasts(forecast.combined(outlooks, ctx), ctx, planned)
+    assert bool(fetched) is over  # every slot is asked for only when a post is over
+    assert {d.code for d in found} <= {"W401", "W402", "W403"}
+    assert ("W403" in {d.code for d in found}) is (len(whole) > cap)
+    assert forecast.unpack(forecast.pack(whole)) == whole
