@@ -13,9 +13,10 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dateutil.rrule import rrule, rrulestr
+if TYPE_CHECKING:
+    from dateutil.rrule import rrule
 
 from pipeline.textsafe import printable, shorten
 
@@ -55,6 +56,14 @@ class RuleProblem(Exception):
 
 
 @functools.lru_cache(maxsize=1024)
+def _rrulestr(text: str, dtstart: datetime) -> Any:
+    """dateutil's parser, imported on first use: a calendar without a series, and every
+    command that reads none, starts ~20 ms sooner."""
+    from dateutil.rrule import rrulestr
+
+    return rrulestr(text, dtstart=dtstart)
+
+
 def check_rule(text: str) -> str:
     """The rule in the form dateutil reads (upper case, no `RRULE:`), or RuleProblem."""
     rule = " ".join(text.split()).upper()
@@ -82,7 +91,7 @@ def check_rule(text: str) -> str:
     _check_values(parts)
     normal = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
-        rrulestr(normal, dtstart=_PROBE_START)
+        _rrulestr(normal, dtstart=_PROBE_START)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise RuleProblem(
             "E160", f"repeat: {shorten(text)}: {exc}", f"see RFC 5545 RRULE ({_EXAMPLE})"
@@ -158,7 +167,7 @@ def _ever_occurs(parts: dict[str, str]) -> bool:
     probe = ["FREQ=YEARLY"] + [f"{f}={parts[f]}" for f in ("BYMONTH", *filters) if f in parts]
     if "BYDAY" in parts:
         probe.append("BYDAY=" + re.sub(r"[^A-Z,]", "", parts["BYDAY"]))
-    found = rrulestr(";".join(probe), dtstart=_PROBE_START).after(_PROBE_START, inc=True)
+    found = _rrulestr(";".join(probe), dtstart=_PROBE_START).after(_PROBE_START, inc=True)
     return found is not None
 
 
@@ -167,7 +176,7 @@ def build_rule(
 ) -> Any:
     """A checked rule as dateutil's `rrule`, from the local wall time `start` (naive); `until`
     is a local date, inclusive. Raises RuleProblem for a rule `check_rule` refuses."""
-    rule: rrule = rrulestr(check_rule(text), dtstart=start)
+    rule: rrule = _rrulestr(check_rule(text), dtstart=start)
     if until is not None:
         return rule.replace(until=datetime.combine(until, time.max))
     if count is not None:
