@@ -4,9 +4,10 @@ Prints, side by side in one run, the time and peak memory of the real CLI (a sub
 users run it, with JSON output) for up to three packages: `before` (another commit's `pipeline`
 package, `git archive <commit> pipeline` into a temporary folder, run with this environment),
 `rows` (this checkout with PIPELINE_VALIDATE_PATH=rows, the row-by-row path) and `columns` (this
-checkout's default, the columnar path), beside the time pandas alone takes to read the same
-file. Runs are interleaved and each is repeated (`--repeat`), medians shown, so a busy machine
-slows all of them alike. The target: at most 10x pandas' parse and 400 MB.
+checkout's default, the columnar path: on 2+ cores the file is read and checked in two pieces,
+one per process), beside the time pandas alone takes to read the same file. Runs are
+interleaved and each is repeated (`--repeat`), medians shown, so a busy machine slows all of
+them alike. The target: at most 10x pandas' parse and 400 MB (peak: the largest process).
 
     .venv/bin/python bench/validate.py [--posts 100000] [--keep DIR] [--before REV] [--repeat 3]
         [--columns-only]
