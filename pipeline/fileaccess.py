@@ -99,8 +99,12 @@ def read_bytes(path: str, *, limit: int, root: str | None, what: str = "") -> by
             if not stat.S_ISREG(opened.st_mode):
                 raise _not_regular(opened.st_mode)  # swapped since the stat above
             chunks, size = [], 0
+            # The stat's size in one read (one buffer, no join copying 26 MB of calendar),
+            # then chunks for whatever a growing file adds.
+            want = opened.st_size + 1
             while size <= limit:
-                chunk = os.read(fd, min(_READ_CHUNK, limit + 1 - size))
+                chunk = os.read(fd, min(want, limit + 1 - size))
+                want = _READ_CHUNK
                 if not chunk:
                     break
                 chunks.append(chunk)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.calendar.csv_fast import CsvTable, read_csv_piece, read_csv_table
+from pipeline.calendar.csv_fast import read_csv_data, read_csv_piece, read_csv_table
 from pipeline.calendar.csv_source import Piece, read_csv
 from pipeline.calendar.raw import RawCalendar, RawRecord
 from pipeline.calendar.schema import Defaults, SchemaContext, build_entry, prepare_defaults
@@ -82,6 +82,10 @@ def read_text(
     data, problem = _read_data(path, shown, root)
     if data is None:
         return None, problem
+    return _decode(data, shown)
+
+
+def _decode(data: bytes, shown: str) -> tuple[str | None, Diagnostic | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -154,16 +158,23 @@ def read_calendar(
     `piece` (with `columns`): a large one as the first piece of its rows, if it can be cut."""
     shown = display_path(path)
     directory = os.path.dirname(path)
-    if columns and piece is not None and path.lower().endswith(".csv") and _large(path):
-        data, _ = _read_data(path, shown, root)
-        read = None if data is None else read_csv_piece(shown, directory, data, piece)
-        if isinstance(read, CsvTable):
+    csv = path.lower().endswith(".csv")
+    data, problem = _read_data(path, shown, root)
+    if data is not None and columns and csv:
+        if piece is not None and _large(path):
+            table = read_csv_piece(shown, directory, data, piece)
+            if table is not None:
+                return table
+        read = read_csv_data(shown, directory, data)
+        if read is not None:
             return read
-        # Else the file whole, as without pieces (read again: this is for broken files).
-    text, problem = read_text(path, shown, root)
+        # Not UTF-8 (said below, with its line), or not a table: as the other readers do.
+    text = None
+    if data is not None:
+        text, problem = _decode(data, shown)
     if problem is not None or text is None:
         return RawCalendar(shown, directory, [], diagnostics=[problem] if problem else [])
-    if path.lower().endswith(".csv"):
+    if csv:
         return (read_csv_table if columns else read_csv)(shown, directory, text)
     return read_yaml(shown, directory, text)
 
@@ -242,14 +253,15 @@ def _later_pieces(paths: Iterable[str], ctx: SchemaContext, piece: Piece) -> Rea
     project, _ = prepare_defaults(
         ctx.defaults, Defaults(timezone=ctx.timezone), file="", line=0, date_format=ctx.date_format
     )
-    files, calendars, diagnostics = [], [], []
+    files, diagnostics = [], []
+    calendars: list[tuple[RawCalendar, Defaults]] = []
     for path in discover(paths):
         if not (path.lower().endswith(".csv") and _large(path)):
             continue
         shown = display_path(path)
         data, _ = _read_data(path, shown, ctx.project_root)
         read = None if data is None else read_csv_piece(shown, os.path.dirname(path), data, piece)
-        if read is None:
+        if read is None:  # not cut (the first piece reads it whole), or not read as a table
             continue
         defaults, _ = prepare_defaults(
             read.defaults, project, file=shown, line=0, date_format=read.date_format

@@ -26,6 +26,7 @@ from pipeline.calendar.csv_source import (
     begin_csv,
     cut,
     finish_csv,
+    lines_of,
     piece_data,
     read_csv,
 )
@@ -39,6 +40,7 @@ from pipeline.calendar.schema import (
     _media,
     _platforms,
     _when,
+    control_in_bytes,
 )
 from pipeline.columns import encode
 from pipeline.model import Diagnostic, Entry, MediaRef, SourceRef
@@ -79,32 +81,57 @@ def _common(keys: list[str | None]) -> bool:
     return any(k is not None for k in keys) and all(k is None or k in FAST_KEYS for k in keys)
 
 
-def read_csv_piece(file: str, directory: str, data: bytes, piece: Piece) -> RawCalendar | None:
+def read_csv_piece(file: str, directory: str, data: bytes, piece: Piece) -> CsvTable | None:
     """That piece of a file of the common shape (its bytes: each process decodes only its
-    piece), as a `CsvTable` if it reads as one (else the caller reads the file whole:
-    `csv_source.cut`); None: the file is not cut, or the piece is not UTF-8."""
+    piece); None: the file is not cut, or the piece does not read as a table (the caller then
+    reads the file whole: `csv_source.cut`)."""
     found = cut(data, piece.count)
     if found is None or not _common(found[0]):
         return None
     part, lines_before = piece_data(data, found[1], piece.index)
-    try:
-        text = part.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    table = read_csv_table(file, directory, text, lines_before=lines_before)
+    table = read_csv_data(file, directory, part, lines_before=lines_before)
     if not isinstance(table, CsvTable):
-        return table
+        return None
     return dataclasses.replace(table, piece=piece)
+
+
+def read_csv_data(
+    file: str, directory: str, data: bytes, *, lines_before: int = 0
+) -> RawCalendar | None:
+    """`read_csv_table` of a file's bytes, decoded line by line (`csv_source.lines_of`); None:
+    not UTF-8, or not of the common shape (the caller reads the decoded text)."""
+    found = lines_of(data)
+    if found is None:
+        return None
+    head, lines = found
+    control = control_in_bytes(data)
+    return _read_table(file, directory, head, lines_before, text_lines=lines, control=control)
 
 
 def read_csv_table(file: str, directory: str, text: str, *, lines_before: int = 0) -> RawCalendar:
     """A `CsvTable`, or what `read_csv` gives when the file is not of the common shape.
     `lines_before`: as `csv_source.begin_csv`'s."""
-    begun = begin_csv(file, directory, text, lines_before=lines_before)
+    table = _read_table(file, directory, text, lines_before)
+    return read_csv(file, directory, text, lines_before=lines_before) if table is None else table
+
+
+def _read_table(
+    file: str,
+    directory: str,
+    text: str,
+    lines_before: int,
+    *,
+    text_lines: list[str] | None = None,
+    control: bool | None = None,
+) -> RawCalendar | None:
+    """None: `read_csv` must read it (not the common shape, or a quoting error it reports).
+    `text_lines` and `control`: the text's lines and whether it holds a control character,
+    when the caller knows them (`text` is then only its start)."""
+    begun = begin_csv(file, directory, text, lines_before=lines_before, lines=text_lines)
     if isinstance(begun, RawCalendar):
         return begun
     if not _common(begun.keys):
-        return read_csv(file, directory, text, lines_before=lines_before)
+        return None
     reader, width = begun.reader, len(begun.header)
     rows: list[list[str]] = []
     starts: list[int] = []
@@ -115,7 +142,7 @@ def read_csv_table(file: str, directory: str, text: str, *, lines_before: int = 
             rows.append(row)
             end = reader.line_num
     except csv.Error:  # quoting or size: read_csv reports it and the rows before it
-        return read_csv(file, directory, text, lines_before=lines_before)
+        return None
     plan = _plan(begun.keys)
     problems = list(begun.problems)
     skip = begun.skip
@@ -142,6 +169,10 @@ def read_csv_table(file: str, directory: str, text: str, *, lines_before: int = 
         column = columns[index]
         if any(map(str.isspace, column)):
             cells[key] = [c if c and not c.isspace() else None for c in column]
+        elif "" not in column:  # no blank at all (ids, dates, captions): the cells as read
+            cells[key] = list(column)
+        elif column.count("") == len(column):
+            cells[key] = [None] * len(column)
         else:  # no cell of spaces alone: only "" is blank (two C loops, no Python one)
             cells[key] = list(map(_BLANK.get, column, column))
     slow = {i: RawRecord(file, lines[i], _nest(plan, row), from_text=True) for i, row in slow_rows}
@@ -154,7 +185,7 @@ def read_csv_table(file: str, directory: str, text: str, *, lines_before: int = 
         for i, something in enumerate(read):
             if not something and i not in slow:
                 slow[i] = RawRecord(file, lines[i], _nest(plan, kept[i]), from_text=True)
-    if CONTROL.search(text):
+    if CONTROL.search(text) is not None if control is None else control:
         for key, values in cells.items():
             if key == "media":
                 continue

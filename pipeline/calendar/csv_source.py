@@ -171,15 +171,50 @@ def _lines(text: str, skip: int) -> Iterator[str]:
     return iter(lines[skip:])
 
 
+#: `begin_csv` reads directives and Excel's sep= line in this many characters.
+_HEAD_CHARS = 4096
+
+
+def lines_of(data: bytes) -> tuple[str, list[str]] | None:
+    """UTF-8 bytes as `_lines` cuts their text, each line decoded alone, with the text's first
+    4,096 characters (for `begin_csv`); None: not UTF-8. Lines are mostly ASCII and each
+    decodes to a compact string, where the whole text, once one emoji makes it four bytes a
+    character, costs a decode, a split and a copy of every line to put its newline back.
+    Bytes split as io.StringIO(newline="") does (\\n, \\r, \\r\\n), and no UTF-8 character
+    holds either byte."""
+    raw = data.splitlines(keepends=True)
+    if raw and raw[0].startswith(codecs.BOM_UTF8):
+        raw[0] = raw[0][len(codecs.BOM_UTF8) :]
+        if not raw[0]:  # nothing but the mark
+            raw.pop(0)
+    try:
+        lines = list(map(bytes.decode, raw))
+    except UnicodeDecodeError:
+        return None
+    head, size = [], 0
+    for line in lines:
+        head.append(line)
+        size += len(line)
+        if size >= _HEAD_CHARS:
+            break
+    return "".join(head)[:_HEAD_CHARS], lines
+
+
 def begin_csv(
-    file: str, directory: str, text: str, *, lines_before: int = 0
+    file: str,
+    directory: str,
+    text: str,
+    *,
+    lines_before: int = 0,
+    lines: list[str] | None = None,
 ) -> CsvStart | RawCalendar:
     """Directives, header and its problems; a finished RawCalendar when there is nothing more.
 
     `lines_before`: the text is a later piece of a file (csv_fast.pieces), the header followed
     by rows that come this many lines further down; the header's problems are the first
-    piece's to report."""
-    head_lines = text[:4096].splitlines()
+    piece's to report. `lines`: the text already in lines (`lines_of`); `text` is then only
+    its start."""
+    head_lines = text[:_HEAD_CHARS].splitlines()
     excel_sep = head_lines[0].strip(" ").lower() if head_lines else ""
     if excel_sep.startswith("sep=") and excel_sep not in ("sep=,", 'sep=","'):
         return _separator_problem(file, directory, 1, excel_sep[4:] or "?", excel=True)
@@ -187,7 +222,7 @@ def begin_csv(
     lead = 1 if excel_sep.startswith("sep=") else 0
     directives, skip = _directives(head_lines[lead:])
     skip += lead
-    reader = csv.reader(_lines(text, skip), strict=True)
+    reader = csv.reader(_lines(text, skip) if lines is None else iter(lines[skip:]), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -263,9 +298,11 @@ def piece_data(data: bytes, offsets: list[int], index: int) -> tuple[bytes, int]
     if index == 0:
         return data[:end], 0
     # Lines as io.StringIO(newline="") counts them: "\r\n", "\r" and "\n" each end one.
-    lines = data.count(b"\n", head_end, start) + data.count(b"\r", head_end, start)
-    lines -= data.count(b"\r\n", head_end, start)
-    return data[:head_end] + data[start:end], lines
+    lines = data.count(b"\n", head_end, start)
+    returns = data.count(b"\r", head_end, start)
+    if returns:
+        lines += returns - data.count(b"\r\n", head_end, start)
+    return b"".join((data[:head_end], memoryview(data)[start:end])), lines
 
 
 def read_csv(file: str, directory: str, text: str, *, lines_before: int = 0) -> RawCalendar:

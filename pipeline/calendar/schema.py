@@ -121,6 +121,20 @@ def _text(value: Any) -> str | None:
 
 #: C0 and C1 control characters and DEL; tab, line feed and carriage return are text.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: CONTROL's C0 characters and DEL as UTF-8 bytes (each is its own byte); its C1 characters
+#: U+0080-U+009F are the two bytes \xc2 \x80-\x9f.
+_C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def control_in_bytes(data: bytes) -> bool:
+    """Whether UTF-8 `data` decodes to text CONTROL finds something in (without decoding: a
+    C-level delete for the single bytes, and a search only if any 0xC2 lead byte is there)."""
+    if len(data.translate(None, _C0_BYTES)) != len(data):
+        return True
+    return b"\xc2" in data and _C1_BYTES.search(data) is not None
+
+
 _CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL"}
 
 

@@ -68,16 +68,6 @@ def over_allowance(planned: list[Slot], plan: PlanSettings) -> Iterator[tuple[Sl
             yield slot, used[key]
 
 
-def day_counts(planned: Sequence[Slot]) -> Counter[tuple[str, date]]:
-    """Posts by (account, UTC day). Counted by (account, time) first: a row's slots share its
-    datetime, whose hash is kept, so each distinct time becomes its day once."""
-    at = Counter(zip(map(itemgetter(5), planned), map(itemgetter(0), planned), strict=True))
-    days: Counter[tuple[str, date]] = Counter()
-    for (account, time), count in at.items():
-        days[account, time.date()] += count
-    return days
-
-
 def within(days: Counter[tuple[str, date]], plan: PlanSettings) -> bool:
     """Whether no profile has more posts in a day (or, on a monthly plan, a month) than the
     plan allows: then the allowance has nothing to say."""
@@ -104,11 +94,28 @@ class Outlook:
     last: Slot | None
 
     @classmethod
-    def of(cls, planned: list[Slot], ctx: CheckContext) -> Outlook:
-        """`planned` in `slot_order`."""
-        days = day_counts(planned) if ctx.plan is not None else Counter()
-        last = planned[-1] if planned else None
-        return cls(len(planned), days, planned[: ctx.waiting_cap + 1], last)
+    def of(cls, planned: Sequence[Slot], ctx: CheckContext) -> Outlook:
+        """`planned` in any order. Counted by (account, time): a row's slots share its
+        datetime, whose hash is kept, so each distinct time becomes its day once, and the
+        times' counts find the first `waiting_cap` + 1 without sorting the rest."""
+        if not planned:
+            return cls(0, Counter(), [], None)
+        at = Counter(zip(map(itemgetter(5), planned), map(itemgetter(0), planned), strict=True))
+        days: Counter[tuple[str, date]] = Counter()
+        per_time: Counter[datetime] = Counter()
+        for (account, time), count in at.items():
+            per_time[time] += count
+            if ctx.plan is not None:
+                days[account, time.date()] += count
+        times = sorted(per_time)
+        want, seen = ctx.waiting_cap + 1, 0
+        for cutoff in times:
+            seen += per_time[cutoff]
+            if seen >= want:
+                break
+        head = sorted((s for s in planned if s[0] <= cutoff), key=slot_order)[:want]
+        last = max((s for s in planned if s[0] == times[-1]), key=slot_order)
+        return cls(len(planned), days, head, last)
 
 
 def combined(outlooks: Sequence[Outlook], ctx: CheckContext) -> Outlook:

@@ -132,9 +132,7 @@ def _check_part(
 
 
 def _foresee(part: Part, ctx: CheckContext) -> None:
-    """A part's slots in order and summed up, in whichever process checked it (the parts'
-    outlooks add up; their sorted slots merge)."""
-    part.slots.sort(key=forecast.slot_order)
+    """A part's slots summed up, in whichever process checked it (outlooks add up)."""
     part.outlook = Outlook.of(part.slots, ctx)
 
 
@@ -423,7 +421,7 @@ def _forecasts(
         slots = [s for p in parts for s in (kept[p.kept] if p.kept else p.slots)]
         if dropped:
             slots = [s for s in slots if (s[1], s[2]) not in dropped]
-        slots.sort(key=forecast.slot_order)  # each part's is sorted: this merges them
+        slots.sort(key=forecast.slot_order)
         return slots
 
     if dropped:

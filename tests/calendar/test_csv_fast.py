@@ -187,13 +187,13 @@ def test_the_row_path_is_chosen_by_the_environment(
 ) -> None:
     root = _project(tmp_path, ["id", "date", "platforms"], [["a", "2026-12-01 09:00", "x"]], "")
     seen: list[str] = []
-    real = csv_fast.read_csv_table
+    real = csv_fast.read_csv_data
 
-    def spy(file: str, directory: str, text: str) -> RawCalendar:
+    def spy(file: str, directory: str, data: bytes) -> RawCalendar | None:
         seen.append(file)
-        return real(file, directory, text)
+        return real(file, directory, data)
 
-    monkeypatch.setattr(calendar_package, "read_csv_table", spy)
+    monkeypatch.setattr(calendar_package, "read_csv_data", spy)
     config = load_config(str(root))
     validate([str(root)], config, NOW)
     assert len(seen) == 1

@@ -23,7 +23,8 @@ import pipeline.calendar as calendar_package
 import pipeline.validate.check as check_module
 from pipeline.calendar import read_calendar
 from pipeline.calendar.csv_fast import CsvTable
-from pipeline.calendar.csv_source import Piece, cut, piece_data, read_csv
+from pipeline.calendar.csv_source import Piece, _lines, cut, lines_of, piece_data, read_csv
+from pipeline.calendar.schema import CONTROL, control_in_bytes
 from pipeline.config import load_config
 from pipeline.validate.check import ValidationResult, validate
 from pipeline.validate.columnar import Part
@@ -264,3 +265,22 @@ def test_posts_over_the_allowance_are_named_from_both_pieces(
     first = read_calendar(str(root / "calendar.csv"), str(root), columns=True, piece=Piece(0, 2))
     assert isinstance(first, CsvTable)
     assert min(lines) <= first.lines[-1] < max(lines)  # some in each piece
+
+
+# -- reading bytes line by line (csv_source.lines_of, schema.control_in_bytes) -----------------
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from('ab,"\n\r\t é😀\x07\x1b\x7f\x85\x9f\xa0\u2028\ufeff')))
+def test_bytes_read_line_by_line_as_the_decoded_text(text: str) -> None:
+    for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        whole = data.decode("utf-8-sig")
+        found = lines_of(data)
+        assert found is not None
+        head, lines = found
+        assert lines == list(_lines(whole, 0)) and head == whole[:4096]
+        assert control_in_bytes(data) is (CONTROL.search(whole) is not None)
+
+
+def test_bytes_that_are_not_utf8_are_left_to_the_text_reader() -> None:
+    assert lines_of(b"id,text\na,caf\xe9\n") is None

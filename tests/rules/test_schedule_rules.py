@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -143,10 +144,12 @@ def test_outlooks_of_parts_add_up_to_the_whole(
     for i, slot in enumerate(slots):
         parts[where[i] if i < len(where) else 0].append(slot)
     whole = sorted(slots, key=forecast.slot_order)
-    outlooks = [Outlook.of(sorted(p, key=forecast.slot_order), ctx) for p in parts]
-    assert forecast.combined(outlooks, ctx) == Outlook.of(whole, ctx)
+    days = Counter((s[5], s[0].date()) for s in whole) if plan is not None else Counter()
+    expected = Outlook(len(whole), days, whole[: cap + 1], whole[-1] if whole else None)
+    outlooks = [Outlook.of(p, ctx) for p in parts]  # each part in any order
+    assert forecast.combined(outlooks, ctx) == expected == Outlook.of(slots, ctx)
     over = plan is not None and any(forecast.over_allowance(whole, plan))
-    assert plan is None or forecast.within(Outlook.of(whole, ctx).days, plan) is not over
+    assert plan is None or forecast.within(expected.days, plan) is not over
     fetched: list[bool] = []
 
     def planned() -> list[Slot]:
