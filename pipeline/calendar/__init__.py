@@ -168,7 +168,7 @@ def read_calendar(
         read = read_csv_data(shown, directory, data)
         if read is not None:
             return read
-        # Not UTF-8 (said below, with its line), or not a table: as the other readers do.
+        columns = False  # not UTF-8 (said below, with its line), or not a table: the rows
     text = None
     if data is not None:
         text, problem = _decode(data, shown)

@@ -26,6 +26,7 @@ from pipeline.calendar.csv_source import (
     begin_csv,
     cut,
     finish_csv,
+    header_of,
     lines_of,
     piece_data,
     read_csv,
@@ -100,6 +101,9 @@ def read_csv_data(
 ) -> RawCalendar | None:
     """`read_csv_table` of a file's bytes, decoded line by line (`csv_source.lines_of`); None:
     not UTF-8, or not of the common shape (the caller reads the decoded text)."""
+    header = header_of(data)
+    if header is not None and not _common(header[0]):
+        return None  # known from the first lines, before decoding the rest
     found = lines_of(data)
     if found is None:
         return None

@@ -257,14 +257,9 @@ class Piece:
 _HEAD_BYTES = 1 << 16
 
 
-def cut(data: bytes, count: int) -> tuple[list[str | None], list[int]] | None:
-    """The header's keys, and where to cut a file's bytes into `count` pieces of whole rows:
-    the header's end, each later piece's first byte, the end. None: no such cuts.
-
-    A cut follows a newline with an even number of '"' before it: outside any quoted cell, if
-    the file quotes as CSV does. Only reading tells whether it does, so a piece is trusted only
-    once read: a strict reader that ends inside a quoted cell raises `csv.Error` (then the
-    caller reads the file whole, as one piece). UTF-8 keeps both bytes for themselves."""
+def header_of(data: bytes) -> tuple[list[str | None], int] | None:
+    """The header's keys as `begin_csv` reads them, and the byte after the header, from a
+    file's first 64 KiB alone; None: no header and a row there."""
     head = data[:_HEAD_BYTES].decode("utf-8-sig", errors="replace")
     begun = begin_csv("", "", head)
     if not isinstance(begun, CsvStart):
@@ -274,6 +269,21 @@ def cut(data: bytes, count: int) -> tuple[list[str | None], list[int]] | None:
     head_end = len(header.encode()) + (3 if data.startswith(codecs.BOM_UTF8) else 0)
     if head_end >= min(len(data), _HEAD_BYTES) - 4:  # a header cut short, or no rows at all
         return None
+    return begun.keys, head_end
+
+
+def cut(data: bytes, count: int) -> tuple[list[str | None], list[int]] | None:
+    """The header's keys, and where to cut a file's bytes into `count` pieces of whole rows:
+    the header's end, each later piece's first byte, the end. None: no such cuts.
+
+    A cut follows a newline with an even number of '"' before it: outside any quoted cell, if
+    the file quotes as CSV does. Only reading tells whether it does, so a piece is trusted only
+    once read: a strict reader that ends inside a quoted cell raises `csv.Error` (then the
+    caller reads the file whole, as one piece). UTF-8 keeps both bytes for themselves."""
+    found = header_of(data)
+    if found is None:
+        return None
+    keys, head_end = found
     offsets = [head_end]
     quotes, counted = 0, 0  # '"' in data[:counted]
     for k in range(1, count):
@@ -288,7 +298,7 @@ def cut(data: bytes, count: int) -> tuple[list[str | None], list[int]] | None:
         if not at or at >= len(data) or at <= offsets[-1]:
             return None
         offsets.append(at)
-    return begun.keys, [*offsets, len(data)]
+    return keys, [*offsets, len(data)]
 
 
 def piece_data(data: bytes, offsets: list[int], index: int) -> tuple[bytes, int]:
