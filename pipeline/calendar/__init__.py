@@ -248,8 +248,8 @@ def read_calendars(
 
 
 def _later_pieces(paths: Iterable[str], ctx: SchemaContext, piece: Piece) -> ReadCalendars:
-    """A later piece of each large CSV file that is cut (a RawCalendar: one that does not read
-    as a table, so the whole file must be read as one piece), with its file's defaults."""
+    """A later piece of each large CSV file that is cut and reads as a table, with its file's
+    defaults (for a file missing here, the caller reads the whole file in one piece)."""
     project, _ = prepare_defaults(
         ctx.defaults, Defaults(timezone=ctx.timezone), file="", line=0, date_format=ctx.date_format
     )

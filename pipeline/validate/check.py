@@ -37,6 +37,7 @@ from pipeline.rules.context import CheckContext, MediaFacts
 from pipeline.rules.forecast import Outlook, Slot, entry_slots
 from pipeline.schedule import LIVING_KEYS, ScheduleContext, expand
 from pipeline.validate.columnar import Part, check_table, registry_known
+from pipeline.validate.pieces import Child, Uncut, later_pieces, with_later
 from pipeline.validate.probe import MediaProbe
 
 #: The environment's media base URL (it overrides pipeline.yaml's: `make demo` sets it).
@@ -337,80 +338,11 @@ def _repeated(keys: list[tuple[str | None, str, int, int]]) -> bool:
     return len(set(ids)) < len(ids)
 
 
-class _Uncut(Exception):
-    """A later piece of a large CSV file did not read as a table: validate in one process."""
-
-
-#: What the child that checks the later pieces inherits (set just before the fork).
-_LATER: tuple[Any, ...] | None = None
-#: In the child: the slots of its parts, by file, kept until the parent asks (`_kept_slots`).
-_KEPT: dict[str, list[Slot]] = {}
-
-#: A later piece's checks, by file, and the media its rows name; None: a piece did not read as
-#: a table.
-Later = tuple[dict[str, Part], dict[str, MediaFacts]] | None
-
-
-def _check_later_pieces() -> Later:
-    assert _LATER is not None  # set by the parent just before the fork
-    paths, ctx, config, now, probe, recorded, schedule = _LATER
-    read = read_calendars(paths, ctx, columns=True, piece=Piece(1, 2))
-    if not all(isinstance(calendar, CsvTable) for calendar, _ in read.calendars):
-        return None
-    _, parts, media, _ = _check_columns(read, config, now, probe, recorded, False, schedule)
-    theirs = {}
-    for (calendar, _), part in zip(read.calendars, parts, strict=True):
-        part.build.extend(calendar.diagnostics)  # its rows' own (a piece's header says none)
-        # The outlook goes back; the slots stay here unless some post is over the allowance.
-        _KEPT[calendar.file], part.slots, part.kept = part.slots, [], calendar.file
-        theirs[calendar.file] = part
-    return theirs, media
-
-
-def _kept_slots() -> dict[str, tuple[Any, ...]]:
-    return {file: forecast.pack(slots) for file, slots in _KEPT.items()}
-
-
-class _Child:
-    """The forked process checking the later piece of each large CSV file while this one
-    reads and checks the first (and every other file)."""
-
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
-        self._answer = pool.apply_async(_check_later_pieces)
-
-    def answer(self) -> Later:
-        return self._answer.get()  # type: ignore[no-any-return]
-
-    def kept_slots(self) -> dict[str, list[Slot]]:
-        """Its parts' slots (the same process: a pool of one keeps its globals)."""
-        packed = self._pool.apply(_kept_slots)
-        return {file: forecast.unpack(slots) for file, slots in packed.items()}
-
-    def close(self) -> None:
-        self._pool.terminate()
-
-
-@contextlib.contextmanager
-def _later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[_Child | None]:
-    """A `_Child`, or None when not `wanted`; the child is ended on the way out."""
-    global _LATER
-    if not wanted:
-        yield None
-        return
-    _LATER = inherited
-    try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            yield _Child(pool)
-    finally:
-        _LATER = None
-
-
 def _forecasts(
     parts: list[Part],
     dropped: set[tuple[str, int]],
     ctx: CheckContext,
-    child: _Child | None,
+    child: Child | None,
 ) -> list[Diagnostic]:
     """W401-W403 over every part's slots: from the parts' outlooks while they suffice; from
     all the slots, in order, when a post is over the allowance or a duplicate's slots must go
@@ -429,25 +361,6 @@ def _forecasts(
         return forecast.forecasts(Outlook.of(everything, ctx), ctx, lambda: everything)
     outlooks = [p.outlook or Outlook.of(p.slots, ctx) for p in parts]
     return forecast.forecasts(forecast.combined(outlooks, ctx), ctx, planned)
-
-
-def _with_later(
-    read: ReadCalendars, parts: list[Part], later: Later, media: dict[str, MediaFacts]
-) -> list[Part]:
-    """The parts in calendar order, each first piece's followed by its later piece's."""
-    if later is None:
-        raise _Uncut
-    theirs, their_media = later
-    merged = []
-    for (calendar, _), part in zip(read.calendars, parts, strict=True):
-        merged.append(part)
-        if isinstance(calendar, CsvTable) and calendar.piece is not None:
-            if calendar.file not in theirs:
-                raise _Uncut
-            merged.append(theirs[calendar.file])
-    for key, facts in their_media.items():
-        media.setdefault(key, facts)
-    return merged
 
 
 def validate(
@@ -475,7 +388,7 @@ def validate(
     one per process: `calendar.PIECE_MIN_BYTES`). `PIPELINE_VALIDATE_PATH` sets it too."""
     try:
         return _validate(paths, config, now, probe, recorded, figures, workers, keep_entries, path)
-    except _Uncut:  # a quoting error in a later piece: found, and said, reading it whole
+    except Uncut:  # a quoting error in a later piece: found, and said, reading it whole
         return _validate(paths, config, now, probe, recorded, figures, 1, keep_entries, path)
 
 
@@ -510,8 +423,8 @@ def _validate(
         schedule = ScheduleContext(
             now=now, config=config, recorded=recorded or {}, figures=figures or {}
         )
-        inherited = (paths, ctx, config, now, probe, recorded, schedule)
-        with _later_pieces(pieces, inherited) as child:
+        inherited = (_check_columns, paths, ctx, config, now, probe, recorded, schedule)
+        with later_pieces(pieces, inherited) as child:
             read = read_calendars(paths, ctx, columns=columns, piece=Piece(0, 2) if child else None)
             if columns and _has_templates(read):
                 # Queues and pools are assigned over every post of the project, as entries:
@@ -529,7 +442,7 @@ def _validate(
                 )
                 entries = entries if keep_entries else []
                 if child is not None:
-                    parts = _with_later(read, parts, child.answer(), media)
+                    parts = with_later(read, parts, child.answer(), media)
             else:
                 items = read.records()
                 lean = (

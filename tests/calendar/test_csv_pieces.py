@@ -26,6 +26,7 @@ from pipeline.calendar.csv_fast import CsvTable
 from pipeline.calendar.csv_source import Piece, _lines, cut, lines_of, piece_data, read_csv
 from pipeline.calendar.schema import CONTROL, control_in_bytes
 from pipeline.config import load_config
+from pipeline.validate import pieces
 from pipeline.validate.check import ValidationResult, validate
 from pipeline.validate.columnar import Part
 from tests.calendar.test_csv_fast import CONFIGS, NOW, _project, calendars
@@ -99,14 +100,14 @@ def every_csv_is_large(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every CSV file is cut, and each merge of a later piece is counted (in this process)."""
     monkeypatch.setattr(calendar_package, "PIECE_MIN_BYTES", 0)
     merged: list[int] = []
-    real = check_module._with_later
+    real = pieces.with_later
 
     def counted(*args: object) -> list[Part]:
         parts = real(*args)  # type: ignore[arg-type]
         merged.append(len(parts))
         return parts
 
-    monkeypatch.setattr(check_module, "_with_later", counted)
+    monkeypatch.setattr(check_module, "with_later", counted)  # where validate calls it
     return merged
 
 
