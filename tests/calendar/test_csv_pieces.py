@@ -26,6 +26,7 @@ from pipeline.calendar.csv_fast import CsvTable
 from pipeline.calendar.csv_source import Piece, _lines, cut, lines_of, piece_data, read_csv
 from pipeline.calendar.schema import CONTROL, control_in_bytes
 from pipeline.config import load_config
+from pipeline.rules.codes import make
 from pipeline.validate import pieces
 from pipeline.validate.check import ValidationResult, validate
 from pipeline.validate.columnar import Part
@@ -85,10 +86,15 @@ def test_files_without_rows_or_commas_are_not_cut(text: str) -> None:
 def test_a_part_travels_with_its_slots_as_columns() -> None:
     t0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
     part = Part(keys=[("a", "c.csv", 2, 2), (None, "c.csv", 3, 1)], sent={("c.csv", 2)})
+    part.build = [make("E401", "c.csv", 3, "bad time", hint="fix it", entry="b")]
+    part.checks = [make("E201", "c.csv", 2, "too long", entry="a", platform="x")]
     part.slots = [(t0 + timedelta(hours=i % 3), "c.csv", 2 + i, "a", "x", "@b") for i in range(9)]
     part.templates = frozenset({"series"})
     # What multiprocessing does with a child's answer (our own bytes, never a file's).
     again = pickle.loads(pickle.dumps(part))  # noqa: S301
+    assert [d.as_dict() for d in again.checks + again.build] == [
+        d.as_dict() for d in part.checks + part.build
+    ]
     assert again == part and pickle.loads(pickle.dumps(Part())) == Part()  # noqa: S301
 
 
