@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -417,6 +418,7 @@ def _validate(
         and not keep_entries
         and workers > 1
         and sys.platform == "linux"  # forking, as `_check_in_two_processes`
+        and threading.active_count() == 1  # a fork copies no other thread, nor its locks
         and has_large_csv(paths)
     )
     with gc_paused():

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import pickle
+import signal
 import tempfile
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -291,3 +295,43 @@ def test_bytes_read_line_by_line_as_the_decoded_text(text: str) -> None:
 
 def test_bytes_that_are_not_utf8_are_left_to_the_text_reader() -> None:
     assert lines_of(b"id,text\na,caf\xe9\n") is None
+
+
+def _dies(inherited: tuple[object, ...]) -> object:
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def _fails(inherited: tuple[object, ...]) -> object:
+    raise RuntimeError("a bug in the child")
+
+
+@pytest.mark.parametrize("child", [_dies, _fails], ids=["killed", "raises"])
+def test_a_child_that_dies_or_fails_leaves_the_work_to_one_process(
+    tmp_path: Path,
+    every_csv_is_large: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    child: Callable[[tuple[object, ...]], object],
+) -> None:
+    rows = [_row(i) for i in range(300)]
+    rows[250] = _row(250, "x" * 300)  # an error in the second piece
+    root = _large(tmp_path, rows)
+    monkeypatch.setattr(pieces, "_check_later_pieces", child)
+    split, whole = _split_and_whole(root)
+    _same(split, whole)
+    assert every_csv_is_large == []  # never merged: validated again in one process
+    assert any(d.code == "E201" and d.entry == "p250" for d in split.diagnostics)
+
+
+def test_no_fork_while_other_threads_run(tmp_path: Path, every_csv_is_large: list[int]) -> None:
+    root = _large(tmp_path, [_row(i) for i in range(300)])
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        split, whole = _split_and_whole(root)
+    finally:
+        stop.set()
+        thread.join()
+    assert every_csv_is_large == []
+    _same(split, whole)
