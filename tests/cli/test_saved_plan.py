@@ -163,7 +163,12 @@ def test_an_apply_killed_half_way_converges_exactly_once(
     assert again.returncode == 0, again.stdout + again.stderr
     counts = json.loads(again.stdout)["counts"]
     assert counts["created"] == 3 and counts["unchanged"] == 1
-    assert _service_posts(sandbox) == 4
+    seen = sandbox.counters()
+    assert seen["scheduled_total"] == 4  # each post once on the service
+    # Any request beyond the 4 was a 429 (nothing recorded, resent): on a loaded machine the
+    # second run's first post can come while the service still counts the killed run's.
+    retried = seen["rate_limited"].get("POST /api/v2/posts", 0)
+    assert _service_posts(sandbox) == 4 + retried, seen
     statuses = pipeline(root, env, "status", "--ledger", "ledger", "--json")
     assert json.loads(statuses.stdout)["by_status"] == {"scheduled": 4}
 
