@@ -33,22 +33,25 @@ class Uncut(Exception):
 #: In the child: the slots of its parts, by file, kept until the parent asks for them.
 _KEPT: dict[str, list[Slot]] = {}
 
-#: Each later piece's checks, by file (a file whose piece did not read as a table is missing),
-#: and the media its rows name.
-Later = tuple[dict[str, Part], dict[str, MediaFacts]]
+#: Each later piece's checks and the media its rows name, by file (a file whose piece did not
+#: read as a table is missing).
+Later = dict[str, tuple[Part, dict[str, MediaFacts]]]
 
 
 def _check_later_pieces(inherited: tuple[Any, ...]) -> Later:
     check, paths, ctx, config, now, probe, recorded, schedule = inherited
     read = read_calendars(paths, ctx, columns=True, piece=Piece(1, 2))
-    _, parts, media, _ = check(read, config, now, probe, recorded, False, schedule)
     theirs = {}
-    for (calendar, _), part in zip(read.calendars, parts, strict=True):
+    for calendar, defaults in read.calendars:
+        # File by file: the parent takes a file's media only with its part (it may have read
+        # the file whole after all, if its first piece did not read as a table).
+        one = ReadCalendars([calendar.file], [(calendar, defaults)], [])
+        _, (part,), media, _ = check(one, config, now, probe, recorded, False, schedule)
         part.build.extend(calendar.diagnostics)  # its rows' own (a piece's header says none)
         # The outlook goes back; the slots stay here unless some post is over the allowance.
         _KEPT[calendar.file], part.slots, part.kept = part.slots, [], calendar.file
-        theirs[calendar.file] = part
-    return theirs, media
+        theirs[calendar.file] = (part, media)
+    return theirs
 
 
 class Child:
@@ -59,9 +62,18 @@ class Child:
     is an end of file here (then `Uncut`: validated again in one process), never a hang."""
 
     def __init__(self, inherited: tuple[Any, ...]) -> None:
-        answers, answer = os.pipe()
-        asked, ask = os.pipe()
-        pid = os.fork()
+        """Raises OSError when no pipe or process can be had (then: one process)."""
+        fds: list[int] = []
+        try:
+            answers, answer = os.pipe()
+            fds += [answers, answer]
+            asked, ask = os.pipe()
+            fds += [asked, ask]
+            pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
         if pid == 0:  # the child: answer, then the slots if asked; leave without cleaning up
             os.close(answers)
             os.close(ask)
@@ -81,29 +93,37 @@ class Child:
         return self._receive()  # type: ignore[no-any-return]
 
     def kept_slots(self) -> dict[str, list[Slot]]:
-        os.write(self._ask, b"s")
+        try:
+            os.write(self._ask, b"s")
+        except OSError:  # it died since it answered (the OOM killer, a kill)
+            raise Uncut from None
         packed: dict[str, Any] = self._receive()
         return {file: forecast.unpack(slots) for file, slots in packed.items()}
 
     def close(self) -> None:
         """Ended, answered or not (the templates of another file may make it useless)."""
-        if self._pid:
+        if not self._pid:
+            return
+        try:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
+                os.waitpid(self._pid, 0)
+        finally:
             os.close(self._answers)
             os.close(self._ask)
             self._pid = 0
 
     def _receive(self) -> Any:
-        with os.fdopen(self._answers, "rb", closefd=False) as stream:
-            head = stream.read(8)
-            if len(head) < 8:
-                raise Uncut  # the child died or failed: check everything here
-            size = int.from_bytes(head, "big")
-            data = stream.read(size)
-        if len(data) < size:
-            raise Uncut
+        try:
+            with os.fdopen(self._answers, "rb", closefd=False) as stream:
+                head = stream.read(8)
+                size = int.from_bytes(head, "big")
+                data = stream.read(size) if len(head) == 8 else b""
+        except OSError:
+            raise Uncut from None
+        if len(head) < 8 or len(data) < size:
+            raise Uncut  # the child died or failed: check everything here
         return pickle.loads(data)  # noqa: S301 -- our own child's bytes, never a file's
 
 
@@ -120,7 +140,11 @@ def later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[Child | N
     if not wanted:
         yield None
         return
-    child = Child(inherited)
+    try:
+        child = Child(inherited)
+    except OSError:  # no process or pipe to be had (a process limit): one process
+        yield None
+        return
     try:
         yield child
     finally:
@@ -130,15 +154,16 @@ def later_pieces(wanted: bool, inherited: tuple[Any, ...]) -> Iterator[Child | N
 def with_later(
     read: ReadCalendars, parts: list[Part], later: Later, media: dict[str, MediaFacts]
 ) -> list[Part]:
-    """The parts in calendar order, each first piece's followed by its later piece's."""
-    theirs, their_media = later
+    """The parts in calendar order, each first piece's followed by its later piece's, and the
+    media of the later pieces merged (only theirs: a file read whole has its own)."""
     merged = []
     for (calendar, _), part in zip(read.calendars, parts, strict=True):
         merged.append(part)
         if isinstance(calendar, CsvTable) and calendar.piece is not None:
-            if calendar.file not in theirs:
+            if calendar.file not in later:
                 raise Uncut
-            merged.append(theirs[calendar.file])
-    for key, facts in their_media.items():
-        media.setdefault(key, facts)
+            their_part, their_media = later[calendar.file]
+            merged.append(their_part)
+            for key, facts in their_media.items():
+                media.setdefault(key, facts)
     return merged

@@ -9,6 +9,7 @@ bytes that are not UTF-8, ids used in both pieces.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import pickle
@@ -187,15 +188,19 @@ def test_a_large_calendar_is_checked_in_two_pieces(
 @pytest.mark.parametrize(
     "broken",
     [
-        pytest.param(30, id="quoting broken in the first piece"),
-        pytest.param(370, id="quoting broken in the second piece"),
+        pytest.param('"open "quote" here', id="quote then text, first piece"),
+        pytest.param('"a"b"c"', id="an even number of quotes, first piece"),
     ],
 )
+@pytest.mark.parametrize("at", [30, 370], ids=["first", "second"])
 def test_broken_quoting_on_either_side_is_reported_as_read_whole(
-    tmp_path: Path, every_csv_is_large: list[int], broken: int
+    tmp_path: Path, every_csv_is_large: list[int], broken: str, at: int
 ) -> None:
+    """Whichever piece fails, the file is read whole: no part, and no media, of a child's
+    piece is taken (the last row's media is named only in the second piece)."""
     rows = [_row(i) for i in range(400)]
-    rows[broken] = f'p{broken},2026-12-01 09:00,x,"open "quote" here,\n'
+    rows[at] = f"p{at},2026-12-01 09:00,x,{broken},\n"
+    rows[399] = _row(399, "hi", "media/b.png")
     root = _large(tmp_path, rows)
     split, whole = _split_and_whole(root)
     _same(split, whole)
@@ -321,6 +326,56 @@ def test_a_child_that_dies_or_fails_leaves_the_work_to_one_process(
     _same(split, whole)
     assert every_csv_is_large == []  # never merged: validated again in one process
     assert any(d.code == "E201" and d.entry == "p250" for d in split.diagnostics)
+
+
+def test_no_process_to_be_had_means_one_process(
+    tmp_path: Path, every_csv_is_large: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _large(tmp_path, [_row(i) for i in range(300)])
+    opened = len(os.listdir("/proc/self/fd"))
+
+    def no_fork() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    split, whole = _split_and_whole(root)
+    assert every_csv_is_large == []
+    _same(split, whole)
+    assert len(os.listdir("/proc/self/fd")) == opened  # its pipes closed
+
+
+def test_a_child_killed_before_it_is_asked_for_its_slots(
+    tmp_path: Path, every_csv_is_large: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its slots are needed (an id of the first piece used again in the second): asked of a
+    child the OOM killer took, the parent validates again in one process."""
+    rows = [_row(i) for i in range(400)]
+    rows[395] = _row(5)
+    root = _large(tmp_path, rows)
+    real = pieces.Child.kept_slots
+
+    def killed_first(child: pieces.Child) -> object:
+        os.kill(child._pid, signal.SIGKILL)
+        os.waitpid(child._pid, 0)  # gone for sure: asking it is a broken pipe
+        return real(child)
+
+    monkeypatch.setattr(pieces.Child, "kept_slots", killed_first)
+    split, whole = _split_and_whole(root)
+    _same(split, whole)
+    assert any(d.code == "E106" and d.entry == "p5" for d in split.diagnostics)
+
+
+def test_an_embedder_ignoring_sigchld_is_no_problem(
+    tmp_path: Path, every_csv_is_large: list[int]
+) -> None:
+    root = _large(tmp_path, [_row(i) for i in range(300)])
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        split, whole = _split_and_whole(root)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert every_csv_is_large == [2]
+    _same(split, whole)
 
 
 def test_no_fork_while_other_threads_run(tmp_path: Path, every_csv_is_large: list[int]) -> None:
