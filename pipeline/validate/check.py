@@ -389,7 +389,7 @@ def validate(
     one per process: `calendar.PIECE_MIN_BYTES`). `PIPELINE_VALIDATE_PATH` sets it too."""
     try:
         return _validate(paths, config, now, probe, recorded, figures, workers, keep_entries, path)
-    except Uncut:  # a quoting error in a later piece: found, and said, reading it whole
+    except Uncut:  # a later piece not read as a table, or its child gone: one process
         return _validate(paths, config, now, probe, recorded, figures, 1, keep_entries, path)
 
 

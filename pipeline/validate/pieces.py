@@ -27,7 +27,8 @@ from pipeline.validate.columnar import Part
 
 
 class Uncut(Exception):
-    """A later piece of a large CSV file did not read as a table: validate in one process."""
+    """A later piece of a large CSV file did not read as a table, or the child that read it
+    died: validate in one process."""
 
 
 #: In the child: the slots of its parts, by file, kept until the parent asks for them.
